@@ -22,7 +22,7 @@ from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from spec_transforms import (  # noqa: E402  (the scripts directory is not a package)
+from spec_transforms import (
     HTTP_METHODS,
     Spec,
     Transform,
@@ -95,17 +95,21 @@ def merge(fragments: Iterable[tuple[str, Spec]]) -> Spec:
                 if key in HTTP_METHODS and security is not None:
                     value.setdefault("security", security)
                 target[key] = value
-        for section, entries in fragment.get("components", {}).items():
-            merged_section = merged.setdefault("components", {}).setdefault(section, {})
-            for key, value in entries.items():
-                if key in merged_section and merged_section[key] != value:
-                    raise BuildError(f"{name}: components.{section}.{key} conflicts with another fragment")
-                merged_section[key] = value
+        _merge_components(merged, fragment.get("components", {}), name)
         if "servers" in fragment:
             merged.setdefault("servers", fragment["servers"])
     if not merged:
         raise BuildError("no fragments to merge")
     return merged
+
+
+def _merge_components(merged: Spec, components: dict[str, Any], name: str) -> None:
+    for section, entries in components.items():
+        merged_section = merged.setdefault("components", {}).setdefault(section, {})
+        for key, value in entries.items():
+            if key in merged_section and merged_section[key] != value:
+                raise BuildError(f"{name}: components.{section}.{key} conflicts with another fragment")
+            merged_section[key] = value
 
 
 def load_fragments(directory: Path) -> list[tuple[str, Spec]]:
@@ -130,6 +134,9 @@ def build(fragments: Iterable[tuple[str, Spec]], pipeline: Iterable[Transform] =
             spec = transform(spec)
         except TransformError as exc:
             raise BuildError(f"{transform.__name__}: {exc}") from exc
+        except (AttributeError, KeyError, TypeError, IndexError) as exc:
+            # Malformed input (a list where an object belongs...) must still fail with a readable line.
+            raise BuildError(f"{transform.__name__}: malformed input: {type(exc).__name__}: {exc}") from exc
     try:
         validate(spec)
     except OpenAPIValidationError as exc:

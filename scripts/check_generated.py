@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from build_spec import OUTPUT, UPSTREAM_DIR, BuildError, build, dump, load_fragments  # noqa: E402
-from generate_client import PACKAGE_DIR, GenerateError, generate  # noqa: E402
+from build_spec import OUTPUT, UPSTREAM_DIR, BuildError, build, dump, load_fragments
+from generate_client import PACKAGE_DIR, GenerateError, generate
 
 
 def _files(root: Path) -> dict[str, Path]:
@@ -56,9 +56,7 @@ def diff_trees(committed: Path, fresh: Path, label: str) -> str:
     return "".join(chunks)
 
 
-def drift(
-    upstream: Path = UPSTREAM_DIR, spec_file: Path = OUTPUT, package: Path = PACKAGE_DIR
-) -> str:
+def drift(upstream: Path = UPSTREAM_DIR, spec_file: Path = OUTPUT, package: Path = PACKAGE_DIR) -> str:
     """Everything by which the committed files differ from a fresh build; empty when in sync."""
     fresh_spec = dump(build(load_fragments(upstream)))
     committed_spec = spec_file.read_text(encoding="utf-8") if spec_file.exists() else ""

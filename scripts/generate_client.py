@@ -39,14 +39,22 @@ def generate(spec: Path, out: Path, config: Path = CONFIG) -> None:
     env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}
     result = subprocess.run(
         [
-            str(generator), "generate",
-            "--path", str(spec),
-            "--config", str(config),
-            "--meta", "none",
-            "--output-path", str(out),
+            str(generator),
+            "generate",
+            "--path",
+            str(spec),
+            "--config",
+            str(config),
+            "--meta",
+            "none",
+            "--output-path",
+            str(out),
             "--fail-on-warning",
         ],
-        capture_output=True, text=True, env=env, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     if result.returncode != 0:
         shutil.rmtree(out, ignore_errors=True)

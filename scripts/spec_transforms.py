@@ -48,7 +48,8 @@ def pascal(text: str) -> str:
 
 
 def _schemas(spec: Spec) -> dict[str, Any]:
-    return spec.setdefault("components", {}).setdefault("schemas", {})
+    schemas: dict[str, Any] = spec.setdefault("components", {}).setdefault("schemas", {})
+    return schemas
 
 
 def strip_docs_only(spec: Spec) -> Spec:
@@ -140,20 +141,24 @@ def _coerce(value: Any, schema_type: str) -> Any:
     return value
 
 
+def _has_type(value: Any, schema_type: str) -> bool:
+    """True when ``value`` is of the JSON schema type (bool is not an integer here, unlike in Python)."""
+    expected = _SCHEMA_TYPES.get(schema_type)
+    if expected is None:
+        return True
+    return isinstance(value, expected) and (isinstance(value, bool) == (schema_type == "boolean"))
+
+
 def coerce_enum_defaults(spec: Spec) -> Spec:
     """Enum defaults have the wrong type (integer enum [5, 10, 15] with default ``"10"``): coerce or drop."""
     out = copy.deepcopy(spec)
     for schema in _walk_schemas(out):
         if "enum" not in schema or "default" not in schema or not isinstance(schema.get("type"), str):
             continue
-        expected = _SCHEMA_TYPES.get(schema["type"])
         value = _coerce(schema["default"], schema["type"])
-        if expected is None or (isinstance(value, expected) and not isinstance(value, bool)) or (
-            schema["type"] == "boolean" and isinstance(value, bool)
-        ):
-            if value in schema["enum"]:
-                schema["default"] = value
-                continue
+        if _has_type(value, schema["type"]) and value in schema["enum"]:
+            schema["default"] = value
+            continue
         del schema["default"]
     return out
 
@@ -177,8 +182,10 @@ def unmaterialize_request_defaults(spec: Spec) -> Spec:
         for prop in schema.get("properties", {}).values():
             if "default" in prop:
                 default = prop.pop("default")
-                note = f"Server default: {default!r}." if not isinstance(default, bool) else (
-                    f"Server default: {str(default).lower()}."
+                note = (
+                    f"Server default: {default!r}."
+                    if not isinstance(default, bool)
+                    else (f"Server default: {str(default).lower()}.")
                 )
                 prop["description"] = f"{prop['description']}\n\n{note}" if prop.get("description") else note
     return out
@@ -264,7 +271,7 @@ def hoist_nested(root: str) -> Transform:
         out = copy.deepcopy(spec)
         schemas = _schemas(out)
         if root not in schemas:
-            raise TransformError(f"hoist_nested: no component named {root}")
+            raise TransformError(f"no component named {root}")
         pending = [(root, schemas[root])]
         while pending:
             owner, schema = pending.pop(0)
@@ -294,10 +301,10 @@ def open_enum(component: str, prop: str) -> Transform:
         out = copy.deepcopy(spec)
         schema = _schemas(out).get(component, {}).get("properties", {}).get(prop)
         if schema is None:
-            raise TransformError(f"open_enum: {component}.{prop} not found")
+            raise TransformError(f"{component}.{prop} not found")
         target = schema.get("allOf", [schema])[0]
         if "$ref" not in target:
-            raise TransformError(f"open_enum: {component}.{prop} is not a named enum; run hoist_nested first")
+            raise TransformError(f"{component}.{prop} is not a named enum; run hoist_nested first")
         extra = {k: v for k, v in schema.items() if k not in ("allOf", "$ref")}
         _schemas(out)[component]["properties"][prop] = {"anyOf": [dict(target), {"type": "string"}], **extra}
         return out
@@ -316,7 +323,7 @@ def widen_video_generation(root: str) -> Transform:
         video, error = props.get("video"), props.get("error")
         usage = schemas.get(f"{root}Usage")
         if video is None or error is None or usage is None:
-            raise TransformError(f"widen_video_generation: {root} lacks video, error or {root}Usage")
+            raise TransformError(f"{root} lacks video, error or {root}Usage")
         video_ref = video["allOf"][0]
         one_video: dict[str, Any] = {"anyOf": [video_ref, {"type": "string", "format": "uri"}]}
         video.pop("allOf")
