@@ -1,5 +1,65 @@
-"""aimlapi-video: a typed client for the AI/ML API video generation endpoint."""
+"""aimlapi-video: a typed client for the AI/ML API video generation endpoint (image-to-video).
+
+    from aimlapi_video import VideoClient
+
+    with VideoClient() as client:  # key from AIMLAPI_API_KEY
+        result = client.generate("photo.jpg", "She smiles", duration=5, output="out.mp4")
+
+The emulator lives in ``aimlapi_video.testing`` (extra ``aimlapi-video[testing]``); the command-line tool in
+``aimlapi_video.cli`` (extra ``aimlapi-video[cli]``). Neither is imported here, so this import stays light.
+"""
+
+from ._client import AsyncVideoClient, VideoClient
+from ._download import DownloadProgress
+from ._errors import (
+    AIMLAPIError,
+    APIConnectionError,
+    APIError,
+    AuthenticationError,
+    DownloadError,
+    GenerationError,
+    GenerationFailedError,
+    InvalidInputError,
+    InvalidRequestError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+    SubmitUncertainError,
+    VideoUrlExpiredError,
+    WaitTimeoutError,
+)
+from ._models import Completed, Failed, GenerationResult, GenerationState, Job, Pending, ProgressEvent, Usage
+from ._polling import PollSchedule
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = [
+    "AIMLAPIError",
+    "APIConnectionError",
+    "APIError",
+    "AsyncVideoClient",
+    "AuthenticationError",
+    "Completed",
+    "DownloadError",
+    "DownloadProgress",
+    "Failed",
+    "GenerationError",
+    "GenerationFailedError",
+    "GenerationResult",
+    "GenerationState",
+    "InvalidInputError",
+    "InvalidRequestError",
+    "Job",
+    "NotFoundError",
+    "Pending",
+    "PollSchedule",
+    "ProgressEvent",
+    "RateLimitError",
+    "ServerError",
+    "SubmitUncertainError",
+    "Usage",
+    "VideoClient",
+    "VideoUrlExpiredError",
+    "WaitTimeoutError",
+    "__version__",
+]

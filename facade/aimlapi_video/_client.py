@@ -1,0 +1,555 @@
+"""``VideoClient`` and ``AsyncVideoClient``: thin drivers that perform the engine's actions with real I/O.
+
+All decisions live in ``_engine`` (shared); this module only sends requests through the generated
+``*_detailed`` operations, sleeps, and downloads. Both classes expose the same methods with the same
+signatures (a test compares them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self, TypeVar
+from urllib.parse import urlsplit
+
+import httpx
+from aiml_api_client.api.default import create_video_generation, get_video_generation
+from aiml_api_client.client import Client
+from aiml_api_client.models import CreateVideoGenerationRequest
+
+from . import _engine as engine
+from ._config import DEFAULT_TIMEOUT, BearerAuth, resolve_api_key, resolve_base_url
+from ._download import DownloadProgress, download_async, download_sync
+from ._engine import Action, Create, Emit, Fetch, Save, Settings, Sleep, Steps
+from ._errors import InvalidInputError
+from ._media import DEFAULT_MAX_AUDIO_BYTES, DEFAULT_MAX_IMAGE_BYTES, AudioSource, ImageSource
+from ._models import Completed, GenerationResult, GenerationState, Job, ProgressEvent
+from ._polling import PollSchedule
+from ._request import DEFAULT_DURATION, REQUEST_OPTIONS, build_request
+
+T = TypeVar("T")
+_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+
+
+def _user_agent() -> str:
+    from . import __version__  # noqa: PLC0415  (the package imports this module)
+
+    return f"aimlapi-video/{__version__}"
+
+
+def _check_id(generation_id: object) -> str:
+    if not isinstance(generation_id, str) or not generation_id.strip():
+        raise InvalidInputError("generation_id", f"must be a non-empty string, got {generation_id!r}")
+    return generation_id
+
+
+def _check_output(output: str | os.PathLike[str] | None, overwrite: bool) -> Path | None:
+    """Refuse an unusable destination before anything is submitted or paid for."""
+    if output is None:
+        return None
+    path = Path(output)
+    if path.is_dir():
+        raise InvalidInputError("output", f"{path} is a directory; give a file name such as {path / 'video.mp4'}")
+    if path.exists() and not overwrite:
+        raise InvalidInputError("output", f"{path} already exists; pass overwrite=True to replace it")
+    if not path.parent.is_dir():
+        raise InvalidInputError("output", f"directory {path.parent} does not exist")
+    return path
+
+
+def _timeout(timeout: httpx.Timeout | float | None) -> httpx.Timeout:
+    if timeout is None:
+        return DEFAULT_TIMEOUT
+    if isinstance(timeout, httpx.Timeout):
+        return timeout
+    return httpx.Timeout(timeout)
+
+
+class _Common:
+    """Construction and argument checks shared by both clients; no I/O."""
+
+    _settings: Settings
+    _base_url: str
+
+    def _configure(
+        self,
+        *,
+        api_key: str | None,
+        base_url: str | None,
+        poll_schedule: PollSchedule | None,
+        max_submit_attempts: int,
+        max_status_failures: int,
+        max_image_bytes: int,
+        max_audio_bytes: int,
+        clock: Callable[[], float] | None,
+    ) -> tuple[BearerAuth, str]:
+        self._base_url = resolve_base_url(base_url)
+        auth = BearerAuth(resolve_api_key(api_key), urlsplit(self._base_url).hostname or "")
+        if max_submit_attempts < 1 or max_status_failures < 0:
+            raise InvalidInputError("max_submit_attempts", "must be at least 1 (and max_status_failures at least 0)")
+        self._settings = Settings(
+            schedule=poll_schedule or PollSchedule(),
+            max_submit_attempts=max_submit_attempts,
+            max_status_failures=max_status_failures,
+            clock=clock or time.monotonic,
+        )
+        self._max_image_bytes, self._max_audio_bytes = max_image_bytes, max_audio_bytes
+        return auth, self._base_url
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self._base_url!r})"
+
+    def _body(self, arguments: Mapping[str, Any]) -> CreateVideoGenerationRequest:
+        """The request built from a public method's ``locals()``: its request arguments, by name.
+
+        Taking them by name from the caller's frame keeps one list of request fields (``REQUEST_OPTIONS``)
+        instead of repeating it in each of the four public methods that accept them.
+        """
+        options = {name: arguments[name] for name in REQUEST_OPTIONS}
+        return build_request(
+            arguments["image"],
+            arguments["prompt"],
+            max_image_bytes=self._max_image_bytes,
+            max_audio_bytes=self._max_audio_bytes,
+            **options,
+        )
+
+    def _download_steps(self, generation: Completed | str) -> Steps[Completed]:
+        if isinstance(generation, Completed):
+            return generation
+        state = yield from engine.check(_check_id(generation))
+        if not isinstance(state, Completed):
+            raise InvalidInputError("generation", f"generation {state.id} is {state.status!r}, not completed")
+        return state
+
+
+def _drive_iter(steps: Steps[T], perform: Callable[[Action], Any], out: list[T]) -> Iterator[GenerationState]:
+    """Run engine steps with synchronous I/O, yielding every emitted state; the result goes to ``out``.
+
+    An action's exception (KeyboardInterrupt included) is thrown back into the steps, which decide.
+    """
+    result: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            action = steps.throw(error) if error is not None else steps.send(result)
+        except StopIteration as stop:
+            out.append(stop.value)
+            return
+        result, error = None, None
+        if isinstance(action, Emit):
+            yield action.state
+            continue
+        try:
+            result = perform(action)
+        except BaseException as exc:  # handed to the steps, which decide and re-raise
+            error = exc
+
+
+def _drive(steps: Steps[T], perform: Callable[[Action], Any]) -> T:
+    out: list[T] = []
+    for _ in _drive_iter(steps, perform, out):
+        pass
+    return out[0]
+
+
+async def _adrive_iter(
+    steps: Steps[T], perform: Callable[[Action], Awaitable[Any]], out: list[T]
+) -> AsyncIterator[GenerationState]:
+    """``_drive_iter`` for asyncio: the same loop, awaiting each action."""
+    result: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            action = steps.throw(error) if error is not None else steps.send(result)
+        except StopIteration as stop:
+            out.append(stop.value)
+            return
+        result, error = None, None
+        if isinstance(action, Emit):
+            yield action.state
+            continue
+        try:
+            result = await perform(action)
+        except BaseException as exc:
+            error = exc
+
+
+async def _adrive(steps: Steps[T], perform: Callable[[Action], Awaitable[Any]]) -> T:
+    out: list[T] = []
+    async for _ in _adrive_iter(steps, perform, out):
+        pass
+    return out[0]
+
+
+class VideoClient(_Common):
+    """Synchronous client. Use as a context manager so its connections are closed.
+
+    ``api_key`` defaults to ``AIMLAPI_API_KEY`` (else ``AIML_API_KEY``); ``base_url`` to ``AIMLAPI_BASE_URL``
+    (else https://api.aimlapi.com). ``transport``, ``video_transport``, ``clock`` and ``sleep`` are seams for
+    tests and emulators.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: httpx.Timeout | float | None = None,
+        poll_schedule: PollSchedule | None = None,
+        max_submit_attempts: int = 3,
+        max_status_failures: int = 5,
+        max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
+        max_audio_bytes: int = DEFAULT_MAX_AUDIO_BYTES,
+        transport: httpx.BaseTransport | None = None,
+        video_transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        auth, url = self._configure(
+            api_key=api_key,
+            base_url=base_url,
+            poll_schedule=poll_schedule,
+            max_submit_attempts=max_submit_attempts,
+            max_status_failures=max_status_failures,
+            max_image_bytes=max_image_bytes,
+            max_audio_bytes=max_audio_bytes,
+            clock=clock,
+        )
+        self._sleep = sleep or time.sleep
+        self._timeout = _timeout(timeout)
+        http = httpx.Client(
+            base_url=url,
+            auth=auth,
+            timeout=self._timeout,
+            transport=transport,
+            limits=_LIMITS,
+            headers={"User-Agent": _user_agent()},
+        )
+        self._api = Client(base_url=url).set_httpx_client(http)
+        self._video_transport = video_transport
+        self._video_http: httpx.Client | None = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the API and video connection pools."""
+        self._api.get_httpx_client().close()
+        if self._video_http is not None:
+            self._video_http.close()
+
+    def _video(self) -> httpx.Client:
+        """A separate pool with no credentials, so the key never reaches the video host."""
+        if self._video_http is None:
+            self._video_http = httpx.Client(
+                timeout=self._timeout,
+                transport=self._video_transport,
+                follow_redirects=True,
+                headers={"User-Agent": _user_agent()},
+            )
+        return self._video_http
+
+    def _perform(self, action: Action) -> Any:
+        match action:
+            case Create(body=body):
+                return create_video_generation.sync_detailed(client=self._api, body=body)
+            case Fetch(generation_id=generation_id):
+                return get_video_generation.sync_detailed(client=self._api, generation_id=generation_id)
+            case Sleep(seconds=seconds):
+                return self._sleep(seconds)
+            case Save():
+                return download_sync(
+                    self._video(),
+                    action.url,
+                    action.dest,
+                    overwrite=action.overwrite,
+                    on_progress=action.on_progress,
+                    generation_id=action.generation_id,
+                    sleep=self._sleep,
+                )
+            case Emit():
+                return None
+
+    def submit(
+        self,
+        image: ImageSource,
+        prompt: str,
+        *,
+        duration: int = DEFAULT_DURATION,
+        resolution: str | None = None,
+        negative_prompt: str | None = None,
+        shot_type: str | None = None,
+        seed: int | None = None,
+        generate_audio: bool | None = None,
+        enhance_prompt: bool | None = None,
+        audio: AudioSource | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> Job:
+        """Create a generation and return right after the POST, with its id. Inputs are checked first."""
+        body = self._body(locals())
+        return _drive(engine.submit(body, self._settings), self._perform)
+
+    def get(self, generation_id: str) -> GenerationState:
+        """One status check: ``Pending``, ``Completed`` or ``Failed``."""
+        return _drive(engine.check(_check_id(generation_id)), self._perform)
+
+    def iter_status(self, generation_id: str, *, timeout: float | None = None) -> Iterator[GenerationState]:
+        """Yield the state after every status check until a terminal one (yielded last)."""
+        steps = engine.poll(_check_id(generation_id), self._settings, timeout=timeout)
+        yield from _drive_iter(steps, self._perform, [])
+
+    def wait(
+        self,
+        generation_id: str,
+        *,
+        timeout: float | None = None,
+        on_progress: Callable[[ProgressEvent], None] | None = None,
+    ) -> Completed:
+        """Poll until done. Raises GenerationFailedError, or WaitTimeoutError at the deadline."""
+        steps = engine.wait(_check_id(generation_id), self._settings, timeout=timeout, on_progress=on_progress)
+        return _drive(steps, self._perform)
+
+    def download(
+        self,
+        generation: Completed | str,
+        output: str | os.PathLike[str],
+        *,
+        overwrite: bool = False,
+        on_progress: Callable[[DownloadProgress], None] | None = None,
+    ) -> Path:
+        """Save the video to ``output`` atomically. A generation id fetches a fresh URL first."""
+        dest = _check_output(output, overwrite)
+        assert dest is not None
+        done = _drive(self._download_steps(generation), self._perform)
+        return _drive(_save(done, dest, overwrite, on_progress), self._perform)
+
+    def generate(
+        self,
+        image: ImageSource,
+        prompt: str,
+        *,
+        output: str | os.PathLike[str] | None = None,
+        overwrite: bool = False,
+        timeout: float | None = None,
+        on_progress: Callable[[ProgressEvent | DownloadProgress], None] | None = None,
+        on_submitted: Callable[[Job], None] | None = None,
+        duration: int = DEFAULT_DURATION,
+        resolution: str | None = None,
+        negative_prompt: str | None = None,
+        shot_type: str | None = None,
+        seed: int | None = None,
+        generate_audio: bool | None = None,
+        enhance_prompt: bool | None = None,
+        audio: AudioSource | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> GenerationResult:
+        """Submit, wait and (with ``output``) download, in one call. ``on_submitted`` gets the id first."""
+        dest = _check_output(output, overwrite)
+        body = self._body(locals())
+        steps = engine.generate(
+            body,
+            self._settings,
+            output=dest,
+            overwrite=overwrite,
+            timeout=timeout,
+            on_progress=on_progress,
+            on_submitted=on_submitted,
+        )
+        done, path = _drive(steps, self._perform)
+        return GenerationResult(generation=done, path=path)
+
+
+def _save(
+    done: Completed, dest: Path, overwrite: bool, on_progress: Callable[[DownloadProgress], None] | None
+) -> Steps[Path]:
+    path: Path = yield Save(done.video_url, dest, overwrite, done.id, on_progress)
+    return path
+
+
+class AsyncVideoClient(_Common):
+    """The asyncio twin of :class:`VideoClient`: same methods and arguments, awaited (``async with``)."""
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: httpx.Timeout | float | None = None,
+        poll_schedule: PollSchedule | None = None,
+        max_submit_attempts: int = 3,
+        max_status_failures: int = 5,
+        max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
+        max_audio_bytes: int = DEFAULT_MAX_AUDIO_BYTES,
+        transport: httpx.AsyncBaseTransport | None = None,
+        video_transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+    ) -> None:
+        auth, url = self._configure(
+            api_key=api_key,
+            base_url=base_url,
+            poll_schedule=poll_schedule,
+            max_submit_attempts=max_submit_attempts,
+            max_status_failures=max_status_failures,
+            max_image_bytes=max_image_bytes,
+            max_audio_bytes=max_audio_bytes,
+            clock=clock,
+        )
+        self._sleep = sleep or asyncio.sleep
+        self._timeout = _timeout(timeout)
+        http = httpx.AsyncClient(
+            base_url=url,
+            auth=auth,
+            timeout=self._timeout,
+            transport=transport,
+            limits=_LIMITS,
+            headers={"User-Agent": _user_agent()},
+        )
+        self._api = Client(base_url=url).set_async_httpx_client(http)
+        self._video_transport = video_transport
+        self._video_http: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the API and video connection pools."""
+        await self._api.get_async_httpx_client().aclose()
+        if self._video_http is not None:
+            await self._video_http.aclose()
+
+    def _video(self) -> httpx.AsyncClient:
+        """A separate pool with no credentials, so the key never reaches the video host."""
+        if self._video_http is None:
+            self._video_http = httpx.AsyncClient(
+                timeout=self._timeout,
+                transport=self._video_transport,
+                follow_redirects=True,
+                headers={"User-Agent": _user_agent()},
+            )
+        return self._video_http
+
+    async def _perform(self, action: Action) -> Any:
+        match action:
+            case Create(body=body):
+                return await create_video_generation.asyncio_detailed(client=self._api, body=body)
+            case Fetch(generation_id=generation_id):
+                return await get_video_generation.asyncio_detailed(client=self._api, generation_id=generation_id)
+            case Sleep(seconds=seconds):
+                return await self._sleep(seconds)
+            case Save():
+                return await download_async(
+                    self._video(),
+                    action.url,
+                    action.dest,
+                    overwrite=action.overwrite,
+                    on_progress=action.on_progress,
+                    generation_id=action.generation_id,
+                    sleep=self._sleep,
+                )
+            case Emit():
+                return None
+
+    async def submit(
+        self,
+        image: ImageSource,
+        prompt: str,
+        *,
+        duration: int = DEFAULT_DURATION,
+        resolution: str | None = None,
+        negative_prompt: str | None = None,
+        shot_type: str | None = None,
+        seed: int | None = None,
+        generate_audio: bool | None = None,
+        enhance_prompt: bool | None = None,
+        audio: AudioSource | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> Job:
+        """Create a generation and return right after the POST, with its id. Inputs are checked first."""
+        body = self._body(locals())
+        return await _adrive(engine.submit(body, self._settings), self._perform)
+
+    async def get(self, generation_id: str) -> GenerationState:
+        """One status check: ``Pending``, ``Completed`` or ``Failed``."""
+        return await _adrive(engine.check(_check_id(generation_id)), self._perform)
+
+    async def iter_status(self, generation_id: str, *, timeout: float | None = None) -> AsyncIterator[GenerationState]:
+        """Yield the state after every status check until a terminal one (yielded last)."""
+        steps = engine.poll(_check_id(generation_id), self._settings, timeout=timeout)
+        async for state in _adrive_iter(steps, self._perform, []):
+            yield state
+
+    async def wait(
+        self,
+        generation_id: str,
+        *,
+        timeout: float | None = None,
+        on_progress: Callable[[ProgressEvent], None] | None = None,
+    ) -> Completed:
+        """Poll until done. Raises GenerationFailedError, or WaitTimeoutError at the deadline."""
+        steps = engine.wait(_check_id(generation_id), self._settings, timeout=timeout, on_progress=on_progress)
+        return await _adrive(steps, self._perform)
+
+    async def download(
+        self,
+        generation: Completed | str,
+        output: str | os.PathLike[str],
+        *,
+        overwrite: bool = False,
+        on_progress: Callable[[DownloadProgress], None] | None = None,
+    ) -> Path:
+        """Save the video to ``output`` atomically. A generation id fetches a fresh URL first."""
+        dest = _check_output(output, overwrite)
+        assert dest is not None
+        done = await _adrive(self._download_steps(generation), self._perform)
+        return await _adrive(_save(done, dest, overwrite, on_progress), self._perform)
+
+    async def generate(
+        self,
+        image: ImageSource,
+        prompt: str,
+        *,
+        output: str | os.PathLike[str] | None = None,
+        overwrite: bool = False,
+        timeout: float | None = None,
+        on_progress: Callable[[ProgressEvent | DownloadProgress], None] | None = None,
+        on_submitted: Callable[[Job], None] | None = None,
+        duration: int = DEFAULT_DURATION,
+        resolution: str | None = None,
+        negative_prompt: str | None = None,
+        shot_type: str | None = None,
+        seed: int | None = None,
+        generate_audio: bool | None = None,
+        enhance_prompt: bool | None = None,
+        audio: AudioSource | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> GenerationResult:
+        """Submit, wait and (with ``output``) download, in one call. ``on_submitted`` gets the id first."""
+        dest = _check_output(output, overwrite)
+        body = self._body(locals())
+        steps = engine.generate(
+            body,
+            self._settings,
+            output=dest,
+            overwrite=overwrite,
+            timeout=timeout,
+            on_progress=on_progress,
+            on_submitted=on_submitted,
+        )
+        done, path = await _adrive(steps, self._perform)
+        return GenerationResult(generation=done, path=path)

@@ -1,0 +1,91 @@
+"""Where the API key and base URL come from, and how the key travels without ever being shown.
+
+The key is read only from the ``api_key`` argument or the environment (``AIMLAPI_API_KEY``, then
+``AIML_API_KEY``). It lives inside a :class:`BearerAuth` whose ``repr`` is redacted, is attached only to
+requests for the API host, and is refused over plain http unless that host is loopback.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Generator, Mapping
+from urllib.parse import urlsplit
+
+import httpx
+
+from ._errors import InvalidInputError
+
+DEFAULT_BASE_URL = "https://api.aimlapi.com"
+KEY_ENV_VARS = ("AIMLAPI_API_KEY", "AIML_API_KEY")
+BASE_URL_ENV_VAR = "AIMLAPI_BASE_URL"
+
+#: Every request has explicit limits. Writes allow a 10 MB image as base64 on a slow uplink.
+DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=120.0, pool=30.0)
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and addresses in 127.0.0.0/8 or ``::1``."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_base_url(base_url: str | None, environ: Mapping[str, str] = os.environ) -> str:
+    """The API base URL from the argument, ``AIMLAPI_BASE_URL`` or the default; http only to loopback."""
+    url = (base_url or environ.get(BASE_URL_ENV_VAR) or DEFAULT_BASE_URL).rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInputError("base_url", f"{url!r} is not an http(s) URL with a host")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise InvalidInputError(
+            "base_url", f"plain http to {parts.hostname} would send the API key unencrypted; use https"
+        )
+    return url
+
+
+def resolve_api_key(api_key: str | None, environ: Mapping[str, str] = os.environ) -> str:
+    """The key from the argument or the environment, checked to be usable in a header."""
+    source = "api_key"
+    if api_key is None:
+        for var in KEY_ENV_VARS:
+            if environ.get(var):
+                api_key, source = environ[var], var
+                break
+    if api_key is None:
+        raise InvalidInputError("api_key", f"no API key: pass api_key= or set {' or '.join(KEY_ENV_VARS)}")
+    key = api_key.strip()
+    if not key:
+        raise InvalidInputError(source, "the API key is empty")
+    if any(ord(c) < 33 or ord(c) > 126 for c in key):
+        raise InvalidInputError(source, "the API key contains spaces or control characters")
+    return key
+
+
+class BearerAuth(httpx.Auth):
+    """Adds ``Authorization: Bearer <key>`` to requests for the API host only; never shows the key."""
+
+    __slots__ = ("_header", "_host")
+
+    def __init__(self, key: str, api_host: str) -> None:
+        self._header = f"Bearer {key}"
+        self._host = api_host.lower()
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        """Attach the key only when the request goes to the API host over https or to loopback."""
+        host = request.url.host.lower()
+        if host == self._host and (request.url.scheme == "https" or is_loopback(host)):
+            request.headers["Authorization"] = self._header
+        yield request
+
+    def __repr__(self) -> str:
+        return f"BearerAuth(key=<redacted>, host={self._host!r})"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> tuple[object, ...]:
+        raise TypeError("BearerAuth holds a secret and cannot be pickled")

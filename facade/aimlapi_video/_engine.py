@@ -1,0 +1,248 @@
+"""Every decision of submit, status check, wait and generate, written once for both clients.
+
+The functions here are generators that never do I/O themselves: they ``yield`` an action (:class:`Create`,
+:class:`Fetch`, :class:`Sleep`, :class:`Save`, :class:`Emit`) and receive its result, or have its exception
+thrown back in. ``VideoClient`` and ``AsyncVideoClient`` are thin drivers that perform the actions with sync
+or async I/O, so retry, polling and failure rules cannot drift apart between the two.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Generator
+from pathlib import Path
+from typing import Any, TypeAlias, TypeVar
+
+import attrs
+import httpx
+from aiml_api_client.models import CreateVideoGenerationRequest, VideoGeneration
+from aiml_api_client.types import Response
+
+from ._download import DownloadProgress
+from ._errors import (
+    APIConnectionError,
+    GenerationFailedError,
+    RateLimitError,
+    ServerError,
+    SubmitUncertainError,
+    WaitTimeoutError,
+)
+from ._models import Completed, Failed, GenerationState, Job, Pending, ProgressEvent
+from ._polling import PollClock, PollSchedule
+from ._responses import NEVER_SENT, api_error, describe_failure
+from ._status import to_state
+
+logger = logging.getLogger("aimlapi_video")
+T = TypeVar("T")
+
+
+@attrs.frozen
+class Create:
+    """Send the create request (POST) once."""
+
+    body: CreateVideoGenerationRequest
+
+
+@attrs.frozen
+class Fetch:
+    """Check one generation's status (GET) once."""
+
+    generation_id: str
+
+
+@attrs.frozen
+class Sleep:
+    """Wait this many seconds."""
+
+    seconds: float
+
+
+@attrs.frozen
+class Save:
+    """Download a video to a file; the driver answers the final path."""
+
+    url: str
+    dest: Path
+    overwrite: bool
+    generation_id: str
+    on_progress: Callable[[DownloadProgress], None] | None
+
+
+@attrs.frozen
+class Emit:
+    """Hand a state to the caller of ``iter_status``; the driver answers ``None``."""
+
+    state: GenerationState
+
+
+Action: TypeAlias = Create | Fetch | Sleep | Save | Emit
+Steps: TypeAlias = Generator[Action, Any, T]
+ProgressCallback: TypeAlias = Callable[[ProgressEvent], None]
+
+
+@attrs.frozen
+class Settings:
+    """The knobs of one client, fixed at construction."""
+
+    schedule: PollSchedule = attrs.field(factory=PollSchedule)
+    max_submit_attempts: int = 3
+    max_status_failures: int = 5
+    max_retry_after: float = 120.0
+    clock: Callable[[], float] = attrs.field(default=time.monotonic, repr=False)
+    rand: Callable[[], float] = attrs.field(default=random.random, repr=False)
+
+
+def _backoff(attempt: int) -> float:
+    """Seconds before retrying after the n-th failed attempt: 1, 2, 4... capped at 16."""
+    return float(min(16, 2 ** (attempt - 1)))
+
+
+def submit(body: CreateVideoGenerationRequest, settings: Settings) -> Steps[Job]:
+    """Create a generation. The POST is repeated only when it provably never reached the server, or on 429."""
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            response: Response[VideoGeneration] = yield Create(body)
+        except NEVER_SENT as exc:
+            if attempt >= settings.max_submit_attempts:
+                raise APIConnectionError(
+                    f"could not reach the API after {attempt} attempts ({describe_failure(exc)}); nothing was created"
+                ) from exc
+            logger.warning("submit: %s; nothing was sent, retrying (attempt %d)", describe_failure(exc), attempt + 1)
+            yield Sleep(_backoff(attempt))
+            continue
+        except (httpx.TransportError, ValueError) as exc:
+            raise SubmitUncertainError(describe_failure(exc)) from exc
+
+        code = int(response.status_code)
+        if 200 <= code < 300:
+            parsed = response.parsed
+            if not isinstance(parsed, VideoGeneration) or not parsed.id:
+                raise SubmitUncertainError(f"HTTP {code} without a generation id")
+            logger.info("submitted generation %s", parsed.id)
+            return Job(id=parsed.id, status=str(parsed.status))
+        error = api_error(code, response.content, response.headers)
+        if isinstance(error, RateLimitError):
+            delay = error.retry_after if error.retry_after is not None else _backoff(attempt)
+            if attempt < settings.max_submit_attempts and delay <= settings.max_retry_after:
+                logger.warning("submit: rate limited; retrying in %.1f s", delay)
+                yield Sleep(delay)
+                continue
+        if isinstance(error, ServerError):
+            raise SubmitUncertainError(str(error)) from error
+        raise error
+
+
+def check(generation_id: str) -> Steps[GenerationState]:
+    """One status check, with every failure mapped to this package's exceptions."""
+    try:
+        response: Response[VideoGeneration] = yield Fetch(generation_id)
+    except (httpx.TransportError, ValueError) as exc:
+        raise APIConnectionError(f"status check for {generation_id} failed: {describe_failure(exc)}") from exc
+    code = int(response.status_code)
+    if code == 200 and isinstance(response.parsed, VideoGeneration):
+        return to_state(response.parsed)
+    if code == 200:
+        raise APIConnectionError(f"status check for {generation_id}: HTTP 200 without a readable body")
+    raise api_error(code, response.content, response.headers)
+
+
+def _is_transient(exc: Exception) -> bool:
+    return isinstance(exc, APIConnectionError | ServerError | RateLimitError)
+
+
+def poll(
+    generation_id: str,
+    settings: Settings,
+    *,
+    timeout: float | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> Steps[GenerationState]:
+    """Check until a terminal state, emitting each state; returns it. Raises WaitTimeoutError at the deadline.
+
+    Transient failures (5xx, 429, network, unreadable bodies) are tolerated up to ``max_status_failures`` in
+    a row; a server hint (Retry-After) replaces the next gap. An unknown status keeps waiting.
+    """
+    clock = PollClock(
+        settings.schedule,
+        started=settings.clock(),
+        timeout=settings.schedule.timeout if timeout is None else timeout,
+        rand=settings.rand,
+    )
+    failures, last_status, warned = 0, "unknown", set[str]()
+    while True:
+        hint: float | None = None
+        try:
+            state = yield from check(generation_id)
+        except Exception as exc:
+            if not _is_transient(exc):
+                raise
+            failures += 1
+            if failures > settings.max_status_failures:
+                exc.add_note(f"generation id: {generation_id} (gave up after {failures} failed checks in a row)")
+                raise
+            hint = getattr(exc, "retry_after", None)
+            logger.warning("status check %d for %s failed (%s); will retry", failures, generation_id, exc)
+        else:
+            failures = 0
+            clock.checks += 1
+            last_status = state.status
+            if isinstance(state, Pending) and not state.known and state.status not in warned:
+                warned.add(state.status)
+                logger.warning("generation %s reports unknown status %r; still waiting", generation_id, state.status)
+        now = settings.clock()
+        terminal = failures == 0 and not isinstance(state, Pending)
+        gap = None if terminal else clock.next_gap(now, hint)
+        if failures == 0 and on_progress is not None:
+            on_progress(ProgressEvent(generation_id, state.status, clock.elapsed(now), clock.checks, gap))
+        if failures == 0:
+            yield Emit(state)
+            if terminal:
+                return state
+        if gap is None:
+            raise WaitTimeoutError(generation_id, clock.elapsed(now), last_status)
+        yield Sleep(gap)
+
+
+def wait(
+    generation_id: str,
+    settings: Settings,
+    *,
+    timeout: float | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> Steps[Completed]:
+    """Poll until done; a failed generation raises GenerationFailedError."""
+    state = yield from poll(generation_id, settings, timeout=timeout, on_progress=on_progress)
+    if isinstance(state, Failed):
+        raise GenerationFailedError(state.id, state.error_name, state.error_message, details=state.details)
+    assert isinstance(state, Completed)  # poll returns only terminal states
+    return state
+
+
+def generate(
+    body: CreateVideoGenerationRequest,
+    settings: Settings,
+    *,
+    output: Path | None,
+    overwrite: bool,
+    timeout: float | None,
+    on_progress: Callable[[ProgressEvent | DownloadProgress], None] | None,
+    on_submitted: Callable[[Job], None] | None,
+) -> Steps[tuple[Completed, Path | None]]:
+    """Submit, wait, download. Once an id exists, any exception leaving here carries it in a note."""
+    job = yield from submit(body, settings)
+    try:
+        if on_submitted is not None:
+            on_submitted(job)
+        done = yield from wait(job.id, settings, timeout=timeout, on_progress=on_progress)
+        path = None
+        if output is not None:
+            path = yield Save(done.video_url, output, overwrite, done.id, on_progress)
+        return done, path
+    except BaseException as exc:
+        logger.warning("generation %s was created; resume with wait(%r)", job.id, job.id)
+        exc.add_note(f"generation id: {job.id} (it was created and may be billed; resume with wait({job.id!r}))")
+        raise

@@ -1,0 +1,166 @@
+"""Check every argument of a create call and build the generated request model; no I/O beyond reading inputs.
+
+Allowed values come from the generated enums, so they follow the spec when it is regenerated. Nothing is
+sent for an argument left as ``None``: the server applies its own default. The one exception is
+``duration``, which defaults to 5 seconds here: upstream's default is 10 (twice the price), and a client
+should never ask for a longer video than its caller did.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import Enum
+from typing import Any, TypeVar
+
+from aiml_api_client.models import (
+    CreateVideoGenerationRequest,
+    CreateVideoGenerationRequestDuration,
+    CreateVideoGenerationRequestModel,
+    CreateVideoGenerationRequestResolution,
+    CreateVideoGenerationRequestShotType,
+)
+from aiml_api_client.types import UNSET
+
+from ._errors import InvalidInputError
+from ._media import (
+    DEFAULT_MAX_AUDIO_BYTES,
+    DEFAULT_MAX_IMAGE_BYTES,
+    AudioSource,
+    ImageSource,
+    encode_audio,
+    encode_image,
+)
+
+MODEL = CreateVideoGenerationRequestModel("alibaba/wan-2-6-image-to-video-flash")
+DEFAULT_DURATION = 5
+#: The seed range the client accepts: upstream documents none; this is the common unsigned 32-bit range.
+SEED_RANGE = (0, 2**32 - 1)
+MAX_PROMPT_CHARS = 5000
+
+DURATIONS: tuple[int, ...] = tuple(int(d.value) for d in CreateVideoGenerationRequestDuration)
+RESOLUTIONS: tuple[str, ...] = tuple(r.value for r in CreateVideoGenerationRequestResolution)
+SHOT_TYPES: tuple[str, ...] = tuple(s.value for s in CreateVideoGenerationRequestShotType)
+E = TypeVar("E", bound=Enum)
+
+
+def _request_fields() -> frozenset[str]:
+    return frozenset(a.name for a in CreateVideoGenerationRequest.__attrs_attrs__) - {"additional_properties"}
+
+
+REQUEST_FIELDS = _request_fields()
+#: The keyword arguments of ``build_request`` (and of the clients' submit/generate) that shape the request.
+REQUEST_OPTIONS = (
+    "duration",
+    "resolution",
+    "negative_prompt",
+    "shot_type",
+    "seed",
+    "generate_audio",
+    "enhance_prompt",
+    "audio",
+    "extra",
+)
+
+
+def _member(name: str, value: object, enum: type[E]) -> E:
+    allowed = ", ".join(repr(m.value) for m in enum)
+    if isinstance(value, bool):
+        raise InvalidInputError(name, f"must be one of {allowed}, got {value!r}")
+    try:
+        return enum(value)
+    except ValueError:
+        raise InvalidInputError(name, f"must be one of {allowed}, got {value!r}") from None
+
+
+def _text(name: str, value: object, *, required: bool) -> str | None:
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise InvalidInputError(name, f"must be a string, got {type(value).__name__}")
+    if not value.strip():
+        raise InvalidInputError(name, "must not be empty")
+    if len(value) > MAX_PROMPT_CHARS:
+        raise InvalidInputError(name, f"is {len(value)} characters; the limit is {MAX_PROMPT_CHARS}")
+    return value
+
+
+def _flag(name: str, value: object) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise InvalidInputError(name, f"must be True or False, got {value!r}")
+
+
+def _seed(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInputError("seed", f"must be an integer, got {type(value).__name__}")
+    low, high = SEED_RANGE
+    if not low <= value <= high:
+        raise InvalidInputError("seed", f"must be between {low} and {high}, got {value}")
+    return value
+
+
+def _extra(extra: Mapping[str, Any] | None) -> dict[str, Any]:
+    if extra is None:
+        return {}
+    if not isinstance(extra, Mapping):
+        raise InvalidInputError("extra", f"must be a mapping of field names to values, got {type(extra).__name__}")
+    clash = sorted(k for k in extra if k in REQUEST_FIELDS)
+    if clash:
+        raise InvalidInputError("extra", f"{', '.join(clash)} has its own argument; pass it by name instead")
+    bad = sorted(repr(k) for k in extra if not isinstance(k, str) or not k)
+    if bad:
+        raise InvalidInputError("extra", f"field names must be non-empty strings, got {', '.join(bad)}")
+    return dict(extra)
+
+
+def build_request(
+    image: ImageSource,
+    prompt: str,
+    *,
+    duration: int = DEFAULT_DURATION,
+    resolution: str | None = None,
+    negative_prompt: str | None = None,
+    shot_type: str | None = None,
+    seed: int | None = None,
+    generate_audio: bool | None = None,
+    enhance_prompt: bool | None = None,
+    audio: AudioSource | None = None,
+    extra: Mapping[str, Any] | None = None,
+    max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
+    max_audio_bytes: int = DEFAULT_MAX_AUDIO_BYTES,
+) -> CreateVideoGenerationRequest:
+    """Validate every argument, then encode the media; raises InvalidInputError before anything is sent.
+
+    Cheap checks run first, so a typo in ``duration`` is reported before a 10 MB image is read.
+    """
+    checked_prompt = _text("prompt", prompt, required=True)
+    checked_duration = _member("duration", duration, CreateVideoGenerationRequestDuration)
+    checked_resolution = (
+        None if resolution is None else _member("resolution", resolution, CreateVideoGenerationRequestResolution)
+    )
+    checked_shot = None if shot_type is None else _member("shot_type", shot_type, CreateVideoGenerationRequestShotType)
+    checked_negative = _text("negative_prompt", negative_prompt, required=False)
+    checked_seed = _seed(seed)
+    checked_audio_flag = _flag("generate_audio", generate_audio)
+    checked_enhance = _flag("enhance_prompt", enhance_prompt)
+    checked_extra = _extra(extra)
+    if audio is not None and checked_audio_flag is False:
+        raise InvalidInputError("audio", "an audio track was given together with generate_audio=False")
+
+    body = CreateVideoGenerationRequest(
+        image_url=encode_image(image, name="image", max_bytes=max_image_bytes),
+        model=MODEL,
+        prompt=checked_prompt or "",
+        duration=checked_duration,
+        resolution=checked_resolution if checked_resolution is not None else UNSET,
+        negative_prompt=checked_negative if checked_negative is not None else UNSET,
+        shot_type=checked_shot if checked_shot is not None else UNSET,
+        seed=checked_seed if checked_seed is not None else UNSET,
+        generate_audio=checked_audio_flag if checked_audio_flag is not None else UNSET,
+        enhance_prompt=checked_enhance if checked_enhance is not None else UNSET,
+        audio_url=encode_audio(audio, name="audio", max_bytes=max_audio_bytes) if audio is not None else UNSET,
+    )
+    body.additional_properties.update(checked_extra)
+    return body

@@ -1,0 +1,105 @@
+"""Turn a parsed ``VideoGeneration`` (in any of the live API's looser forms) into a typed job state."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal, assert_never, cast, get_args
+
+from aiml_api_client.models import VideoGeneration
+from aiml_api_client.models.video_generation_error import VideoGenerationError
+from aiml_api_client.models.video_generation_error_detail import VideoGenerationErrorDetail
+from aiml_api_client.models.video_generation_meta import VideoGenerationMeta
+from aiml_api_client.models.video_generation_usage import VideoGenerationUsage
+from aiml_api_client.models.video_generation_video import VideoGenerationVideo
+from aiml_api_client.types import Unset
+
+from ._models import Completed, Failed, GenerationState, KnownStatus, Pending, Usage
+
+Phase = Literal["pending", "completed", "failed"]
+KNOWN_STATUSES: frozenset[str] = frozenset(get_args(KnownStatus))
+
+
+def phase_of(status: str) -> Phase | None:
+    """Which phase a status means; ``None`` for a status this client does not know."""
+    if status not in KNOWN_STATUSES:
+        return None
+    known = cast(KnownStatus, status)
+    match known:
+        case "queued" | "generating" | "waiting" | "active":
+            return "pending"
+        case "completed" | "succeeded":
+            return "completed"
+        case "error":
+            return "failed"
+        case _:
+            assert_never(known)
+
+
+def video_url(video: object) -> str | None:
+    """The first URL in ``video``: an object ``{url}``, a list of such objects, or a list of URL strings."""
+    items = video if isinstance(video, list) else [video]
+    for item in items:
+        if isinstance(item, VideoGenerationVideo) and item.url:
+            return item.url
+        if isinstance(item, str) and item:
+            return item
+        if isinstance(item, Mapping) and isinstance(item.get("url"), str) and item["url"]:
+            return cast(str, item["url"])
+    return None
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def usage_of(meta: object) -> Usage:
+    """Credits, tokens or USD from ``meta.usage``, whichever the model reported."""
+    if not isinstance(meta, VideoGenerationMeta) or not isinstance(meta.usage, VideoGenerationUsage):
+        return Usage()
+    usage = meta.usage
+    return Usage(
+        credits_used=_number(usage.credits_used),
+        tokens_used=_number(usage.tokens_used),
+        usd_spent=_number(usage.usd_spent),
+    )
+
+
+def error_of(error: object) -> tuple[str, str, tuple[Mapping[str, Any], ...]]:
+    """``(name, message, details)`` from ``{name, message}``, ``{detail: [...]}``, or nothing usable."""
+    if isinstance(error, VideoGenerationError):
+        return error.name, error.message, ()
+    if isinstance(error, VideoGenerationErrorDetail):
+        details = tuple(item.to_dict() for item in error.detail)
+        messages = [str(d.get("msg", "")) for d in details if d.get("msg")]
+        return "ValidationError", "; ".join(messages) or "the model rejected the input", details
+    if isinstance(error, Mapping):
+        return str(error.get("name", "Error")), str(error.get("message", error)), ()
+    return "UnknownError", "the generation failed without an error description", ()
+
+
+def to_state(parsed: VideoGeneration) -> GenerationState:
+    """The typed state of one status response. A completed job without a video URL is not ``Completed``."""
+    status = str(parsed.status)
+    phase = phase_of(status)
+    if phase is None:
+        return Pending(id=parsed.id, status=status, known=False)
+    match phase:
+        case "pending":
+            return Pending(id=parsed.id, status=status)
+        case "completed":
+            url = video_url(None if isinstance(parsed.video, Unset) else parsed.video)
+            if url is None:
+                return Failed(
+                    id=parsed.id,
+                    status=status,
+                    error_name="MissingVideo",
+                    error_message="the API reported completion but sent no video URL",
+                )
+            return Completed(id=parsed.id, status=status, video_url=url, usage=usage_of(parsed.meta))
+        case "failed":
+            name, message, details = error_of(parsed.error)
+            return Failed(id=parsed.id, status=status, error_name=name, error_message=message, details=details)
+        case _:
+            assert_never(phase)
