@@ -17,6 +17,8 @@ from ._polling import parse_retry_after
 
 #: Failures where the request provably never reached the server, so even a paid POST may be sent again.
 NEVER_SENT: tuple[type[Exception], ...] = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+#: What the generated parser raises on a body of the wrong shape (missing key, list for an object, not JSON).
+UNREADABLE: tuple[type[Exception], ...] = (ValueError, KeyError, TypeError, AttributeError)
 _MAX_MESSAGE = 300
 
 
@@ -80,7 +82,7 @@ def describe_failure(exc: BaseException) -> str:  # noqa: PLR0911  (a lookup tab
             return f"connection dropped ({type(exc).__name__})"
         case json.JSONDecodeError():
             return "the answer was not JSON"
-        case ValueError():
-            return f"unreadable answer ({exc})"
+        case ValueError() | KeyError() | TypeError() | AttributeError():
+            return f"unreadable answer ({type(exc).__name__}: {exc})"
         case _:
             return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

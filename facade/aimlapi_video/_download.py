@@ -1,0 +1,422 @@
+"""Save a finished video from its signed CDN URL to disk: streamed, atomic, resumable.
+
+Bytes go to a hidden temporary file beside the destination (same filesystem), fsync'd and renamed into place
+only when complete; on any failure, Ctrl-C and task cancellation included, it is removed. Every decision
+(headers per attempt, what a status means, when a body is complete, whether and how long to wait) lives in
+the I/O-free ``_DownloadCore``; ``download_sync`` and ``download_async`` only send, iterate, write and sleep.
+The async shell writes the file synchronously: a local write of one chunk is short.
+
+Security: the API key never reaches the video host (a client with a default ``Authorization`` header or an
+``auth`` is refused, requests go with ``auth=None``, and a request carrying ``Authorization`` is never
+sent). The signed URL is a credential: https only, plain http only to a loopback host (tests, emulator);
+logs show host and path, never the query string; messages never include the URL.
+Local disk errors (permission, disk full) propagate as ``OSError``, after the temporary file is removed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.utils
+import ipaddress
+import logging
+import os
+import re
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC
+from pathlib import Path
+from typing import Literal
+
+import httpx
+
+from ._errors import DownloadError, InvalidInputError, VideoUrlExpiredError
+
+__all__ = ["DownloadProgress", "download_async", "download_sync"]
+
+_log = logging.getLogger("aimlapi_video")
+
+_EXPIRED = frozenset({403, 404, 410})
+_TRANSIENT_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+_BACKOFF_BASE = 0.5  # seconds before the 2nd attempt; doubled per attempt
+_BACKOFF_CAP = 8.0
+_RETRY_AFTER_CAP = 60.0  # a longer server hint is cut to this, so a download never hangs for an hour
+_CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
+_UNSATISFIED_RANGE = re.compile(r"bytes \*/(\d+)")
+
+
+@dataclass(frozen=True, slots=True)
+class DownloadProgress:
+    """Bytes saved so far and the size, if the host declared it.
+
+    ``bytes_done`` goes back to 0 when a host ignores a resume request and the download restarts.
+    """
+
+    bytes_done: int
+    bytes_total: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    """What the shell does next: write the body, sleep ``delay`` then send another request, or finish."""
+
+    action: Literal["write", "retry", "done"]
+    delay: float = 0.0
+
+
+_WRITE = _Verdict("write")
+_DONE = _Verdict("done")
+_OnProgress = Callable[[DownloadProgress], None]
+
+
+def _redact(url: httpx.URL) -> str:
+    """Scheme, host and path only: the query string of a signed URL is a credential."""
+    port = f":{url.port}" if url.port else ""
+    return f"{url.scheme}://{url.host}{port}{url.path}"
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value is not None and value.strip().isdigit() else None
+
+
+def _retry_after(value: str | None, now: float) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date); ``None`` if absent or unreadable."""
+    if value is None or value.strip().isdigit():
+        return None if value is None else float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp() - now)
+
+
+class _DownloadCore:
+    """The download's state and every decision about it; no I/O, so sync and async share it unchanged.
+
+    ``offset`` is how many bytes the temporary file holds (and must hold before the next body is written);
+    ``total`` is the full size once a host declared it. Every request counts towards ``max_attempts``.
+    """
+
+    def __init__(self, *, max_attempts: int, generation_id: str | None = None) -> None:
+        self.max_attempts = max_attempts
+        self.generation_id = generation_id
+        self.clock: Callable[[], float] = time.time  # only for a Retry-After given as an HTTP date
+        self.attempt = 0
+        self.offset = 0
+        self.total: int | None = None
+        self._end: int | None = None  # offset at which the current body must end, if declared
+        self._resumable = True  # cleared when a host answers a Range request in a way we cannot trust
+        self._etag: str | None = None
+
+    @property
+    def progress(self) -> DownloadProgress:
+        return DownloadProgress(self.offset, self.total)
+
+    def request_headers(self) -> dict[str, str]:
+        """Headers for the next attempt: identity encoding (byte offsets must mean file offsets), Range to
+        resume when something is saved, If-Range so a changed file is sent whole. Never Authorization."""
+        self.attempt += 1
+        headers = {"Accept-Encoding": "identity"}
+        if self.offset and self._resumable:
+            headers["Range"] = f"bytes={self.offset}-"
+            if self._etag:
+                headers["If-Range"] = self._etag
+        _log.debug(
+            "video download attempt %d/%d, range %s", self.attempt, self.max_attempts, headers.get("Range", "none")
+        )
+        return headers
+
+    def on_response(self, status: int, headers: httpx.Headers) -> _Verdict:
+        """Interpret a response's status line and headers: write its body (from ``offset``), retry, or stop."""
+        _log.debug("video host answered HTTP %d (attempt %d, offset %d)", status, self.attempt, self.offset)
+        if status in _EXPIRED:
+            raise VideoUrlExpiredError(status, self.generation_id)
+        if status in (408, 429) or status >= 500:
+            return self._retry(f"HTTP {status}", _retry_after(headers.get("retry-after"), self.clock()))
+        encoded = headers.get("content-encoding", "identity").lower() not in ("", "identity")
+        if status == 200:
+            if self.offset:
+                _log.debug("video host sent the whole file; restarting (%d bytes discarded)", self.offset)
+            self.offset = 0
+            # a body the client decodes has an unknown decoded length and cannot be resumed by offset
+            self.total = self._end = None if encoded else _int_or_none(headers.get("content-length"))
+            self._resumable = not encoded
+            etag = headers.get("etag")
+            self._etag = etag if etag and not etag.startswith("W/") else None
+            return _WRITE
+        if status == 206:
+            return self._on_partial(headers.get("content-range"), encoded)
+        if status == 416 and self.offset:
+            match = _UNSATISFIED_RANGE.fullmatch(headers.get("content-range", ""))
+            if match and int(match[1]) == self.offset:
+                self.total = self.offset  # everything was already saved
+                return _DONE
+            return self._restart("HTTP 416 to a resume request")
+        raise DownloadError(f"video host answered HTTP {status}; the video could not be downloaded")
+
+    def _on_partial(self, content_range: str | None, encoded: bool) -> _Verdict:
+        """A 206 is resumed into only if its Content-Range starts at ``offset`` and agrees on the size."""
+        match = _CONTENT_RANGE.fullmatch(content_range or "")
+        size = _int_or_none(match[3]) if match else None
+        if (
+            match is None
+            or encoded
+            or int(match[1]) != self.offset
+            or int(match[2]) < self.offset
+            or (self.total is not None and size is not None and size != self.total)
+        ):
+            return self._restart(f"HTTP 206 with unusable Content-Range {content_range!r}")
+        self.total = size if size is not None else self.total
+        self._end = int(match[2]) + 1
+        _log.debug("video download resuming at byte %d of %s", self.offset, self.total)
+        return _WRITE
+
+    def on_chunk(self, size: int) -> DownloadProgress:
+        """Account for a chunk about to be written; refuse bytes beyond the declared length."""
+        if self._end is not None and self.offset + size > self._end:
+            raise DownloadError(
+                f"video host sent more bytes than the {self._end} it declared; the download was discarded"
+            )
+        self.offset += size
+        return self.progress
+
+    def on_body_end(self) -> _Verdict:
+        """The body ended cleanly: done if complete, else a short body, retried (resuming if possible)."""
+        expected = self.total if self.total is not None else self._end
+        if expected is not None and self.offset < expected:
+            return self._retry(f"body cut off at byte {self.offset} of {expected}")
+        self.total = self.offset
+        return _DONE
+
+    def on_error(self, exc: httpx.HTTPError) -> _Verdict:
+        """A transport failure: retry if transient (connect/read errors, timeouts, a dropped connection)."""
+        if isinstance(exc, _TRANSIENT_ERRORS):
+            return self._retry(f"{type(exc).__name__}: {exc}")
+        raise DownloadError(f"video download failed: {type(exc).__name__}: {exc}") from exc
+
+    def _restart(self, reason: str) -> _Verdict:
+        """Give up resuming: the next request asks for the whole file, which is written from byte 0."""
+        self._resumable = False
+        self.offset = 0
+        return self._retry(reason)
+
+    def _retry(self, reason: str, retry_after: float | None = None) -> _Verdict:
+        """Another attempt after a backoff (or the server's Retry-After), or DownloadError if none is left."""
+        if self.attempt >= self.max_attempts:
+            raise DownloadError(f"video download failed after {self.attempt} attempts: {reason}")
+        if retry_after is not None:
+            delay = min(retry_after, _RETRY_AFTER_CAP)
+        else:
+            delay = min(_BACKOFF_BASE * 2 ** (self.attempt - 1), _BACKOFF_CAP)
+        _log.debug("video download attempt %d failed (%s); retrying in %.1f s", self.attempt, reason, delay)
+        return _Verdict("retry", delay)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return host.lower() == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _prepare(
+    http: httpx.Client | httpx.AsyncClient,
+    url: str,
+    output: str | os.PathLike[str],
+    *,
+    overwrite: bool,
+    max_attempts: int,
+    chunk_size: int,
+) -> Path:
+    """Every check that needs no network, so a bad argument fails before any request; the target path."""
+    if max_attempts < 1:
+        raise InvalidInputError("max_attempts", "must be at least 1")
+    if chunk_size < 1:
+        raise InvalidInputError("chunk_size", "must be at least 1")
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise InvalidInputError("url", "not a valid URL") from exc
+    if not parsed.host or parsed.scheme not in ("http", "https"):
+        raise InvalidInputError("url", "must be an https URL")
+    if parsed.scheme == "http" and not _is_loopback(parsed.host):
+        raise InvalidInputError(
+            "url", "must be https (http only to a loopback host): a signed URL over plain http can be intercepted"
+        )
+    if parsed.userinfo:
+        raise InvalidInputError("url", "must not carry a user name or password")
+    if "authorization" in http.headers or http.auth is not None:
+        raise DownloadError(
+            "refusing to download with a client that sends Authorization: the API key must "
+            "never reach the video host; pass a client made without auth"
+        )
+    path = Path(output)
+    if path.is_dir():
+        raise InvalidInputError("output", f"{path} is a directory; pass a file path")
+    if not path.parent.is_dir():
+        raise InvalidInputError("output", f"directory {path.parent} does not exist")
+    if not overwrite and (path.exists() or path.is_symlink()):
+        raise InvalidInputError("output", f"{path} exists; pass overwrite=True to replace it")
+    _log.debug("downloading video from %s to %s", _redact(parsed), path)
+    return path
+
+
+def _build_request(http: httpx.Client | httpx.AsyncClient, url: str, headers: dict[str, str]) -> httpx.Request:
+    """The GET for one attempt; never sent if it carries Authorization (defence in depth)."""
+    request = http.build_request("GET", url, headers=headers)
+    if "authorization" in request.headers:
+        raise DownloadError("refusing to send Authorization to the video host")
+    return request
+
+
+class _PartFile:
+    """The temporary file beside the destination, and the progress reports as it grows; whatever happens,
+    the file is gone when the block exits. Its writes are synchronous in both shells."""
+
+    def __init__(self, dest: Path, core: _DownloadCore, on_progress: _OnProgress | None, overwrite: bool) -> None:
+        self.dest = dest
+        self.core = core
+        self.on_progress = on_progress
+        self.overwrite = overwrite
+        self.path = dest.with_name(f".{dest.name[:100]}.{secrets.token_hex(6)}.part")
+
+    def __enter__(self) -> _PartFile:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        self._file = os.fdopen(os.open(self.path, flags, 0o666), "wb")  # 0o666: the umask applies
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._file.close()
+        self.path.unlink(missing_ok=True)  # already moved away after a successful commit
+
+    def keep(self, offset: int) -> None:
+        """Keep the first ``offset`` bytes (all of a resumed download, none on a restart)."""
+        self._file.seek(offset)
+        self._file.truncate()
+
+    def write(self, chunk: bytes) -> None:
+        """Append a chunk (refused first if it overruns the declared length), then report progress."""
+        progress = self.core.on_chunk(len(chunk))
+        self._file.write(chunk)
+        if self.on_progress is not None:
+            self.on_progress(progress)
+
+    def commit(self) -> None:
+        """Flush to disk, then put in place atomically. Without overwrite, a file that appeared meanwhile
+        is never replaced: a hard link fails if the name exists (where links are unsupported, check first)."""
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        appeared = DownloadError(f"{self.dest} appeared during the download and was not overwritten")
+        if self.overwrite:
+            os.replace(self.path, self.dest)
+        else:
+            try:
+                os.link(self.path, self.dest)
+            except FileExistsError:
+                raise appeared from None
+            except OSError:
+                if self.dest.exists() or self.dest.is_symlink():
+                    raise appeared from None
+                os.replace(self.path, self.dest)
+        _fsync_dir(self.dest.parent)
+        _log.debug("saved %d bytes to %s", self.core.offset, self.dest)
+        if self.on_progress is not None:
+            self.on_progress(self.core.progress)
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make the rename durable where the OS allows syncing a directory (POSIX); elsewhere skip."""
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def download_sync(
+    http: httpx.Client,
+    url: str,
+    output: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    on_progress: Callable[[DownloadProgress], None] | None = None,
+    generation_id: str | None = None,
+    max_attempts: int = 5,
+    chunk_size: int = 1 << 20,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Path:
+    """Save the video at ``url`` to ``output``, retrying transient failures; returns the saved path.
+
+    ``http`` must be a client made without auth (it is refused otherwise). Raises InvalidInputError before
+    any request for a bad argument or an existing ``output`` without ``overwrite``, VideoUrlExpiredError
+    if the host refuses the URL (403/404/410), DownloadError otherwise; nothing partial is ever left.
+    ``on_progress`` is called after each ``chunk_size`` bytes written and once at the end; bytes of an
+    unfinished chunk when a connection drops are fetched again. ``max_attempts`` counts every request.
+    """
+    dest = _prepare(http, url, output, overwrite=overwrite, max_attempts=max_attempts, chunk_size=chunk_size)
+    core = _DownloadCore(max_attempts=max_attempts, generation_id=generation_id)
+    with _PartFile(dest, core, on_progress, overwrite) as part:
+        while True:
+            request = _build_request(http, url, core.request_headers())
+            try:
+                response = http.send(request, stream=True, follow_redirects=True, auth=None)
+                try:
+                    verdict = core.on_response(response.status_code, response.headers)
+                    if verdict.action == "write":
+                        part.keep(core.offset)
+                        for chunk in response.iter_bytes(chunk_size):
+                            part.write(chunk)
+                        verdict = core.on_body_end()
+                finally:
+                    response.close()
+            except httpx.HTTPError as exc:
+                verdict = core.on_error(exc)
+            if verdict.action == "done":
+                break
+            if verdict.delay > 0:
+                sleep(verdict.delay)
+        part.commit()
+    return dest
+
+
+async def download_async(
+    http: httpx.AsyncClient,
+    url: str,
+    output: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    on_progress: Callable[[DownloadProgress], None] | None = None,
+    generation_id: str | None = None,
+    max_attempts: int = 5,
+    chunk_size: int = 1 << 20,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> Path:
+    """The async twin of ``download_sync``: same arguments, checks, retries and errors."""
+    dest = _prepare(http, url, output, overwrite=overwrite, max_attempts=max_attempts, chunk_size=chunk_size)
+    core = _DownloadCore(max_attempts=max_attempts, generation_id=generation_id)
+    with _PartFile(dest, core, on_progress, overwrite) as part:
+        while True:
+            request = _build_request(http, url, core.request_headers())
+            try:
+                response = await http.send(request, stream=True, follow_redirects=True, auth=None)
+                try:
+                    verdict = core.on_response(response.status_code, response.headers)
+                    if verdict.action == "write":
+                        part.keep(core.offset)
+                        async for chunk in response.aiter_bytes(chunk_size):
+                            part.write(chunk)
+                        verdict = core.on_body_end()
+                finally:
+                    await response.aclose()
+            except httpx.HTTPError as exc:
+                verdict = core.on_error(exc)
+            if verdict.action == "done":
+                break
+            if verdict.delay > 0:
+                await sleep(verdict.delay)
+        part.commit()
+    return dest

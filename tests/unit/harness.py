@@ -1,0 +1,149 @@
+"""Test doubles for the facade: a scripted API on httpx.MockTransport, a fake clock, and a mode runner.
+
+Every facade test runs twice, once through ``VideoClient`` and once through ``AsyncVideoClient``; ``Runner``
+hides the difference so a test body is written once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import attrs
+import httpx
+
+from aimlapi_video import AsyncVideoClient, VideoClient
+
+KEY = "canary-KEY-3f9a1c77e0b4"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+Reply = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
+
+
+def job(status: str, gen_id: str = "gen-1", **fields: Any) -> httpx.Response:
+    """A 200 status answer."""
+    return httpx.Response(200, json={"id": gen_id, "status": status, **fields})
+
+
+def done(gen_id: str = "gen-1", url: str = "https://cdn.example.com/v.mp4?sig=abc") -> httpx.Response:
+    """A completed status answer with a video URL and usage."""
+    return job("completed", gen_id, video={"url": url}, meta={"usage": {"credits_used": 400000}})
+
+
+def api_error_body(status: int, message: str = "nope", request_id: str = "req-42", **headers: str) -> httpx.Response:
+    """An error answer in the documented shape."""
+    body = {"message": message, "path": "/v2/video/generations", "requestId": request_id, "statusCode": status,
+            "timestamp": "2026-11-25T00:00:00Z"}
+    return httpx.Response(status, json=body, headers=headers)
+
+
+@attrs.define
+class FakeClock:
+    """Monotonic time that only moves when the code under test sleeps."""
+
+    now: float = 1000.0
+    sleeps: list[float] = attrs.field(factory=list)
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    async def asleep(self, seconds: float) -> None:
+        self.sleep(seconds)
+
+
+@attrs.define
+class FakeAPI:
+    """Answers POST and GET from scripted queues; the last GET reply repeats. Records every request."""
+
+    posts: list[Reply] = attrs.field(factory=list)
+    gets: list[Reply] = attrs.field(factory=list)
+    videos: list[Reply] = attrs.field(factory=list)
+    requests: list[httpx.Request] = attrs.field(factory=list)
+    video_requests: list[httpx.Request] = attrs.field(factory=list)
+
+    def count(self, method: str) -> int:
+        return sum(1 for r in self.requests if r.method == method)
+
+    @staticmethod
+    def _answer(queue: list[Reply], request: httpx.Request, repeat_last: bool) -> httpx.Response:
+        if not queue:
+            raise AssertionError(f"unexpected {request.method} {request.url}")
+        reply = queue[0] if (repeat_last and len(queue) == 1) else queue.pop(0)
+        if isinstance(reply, Exception):
+            raise reply
+        if callable(reply) and not isinstance(reply, httpx.Response):
+            return reply(request)
+        return reply
+
+    def api(self, request: httpx.Request) -> httpx.Response:
+        request.read()
+        self.requests.append(request)
+        if request.method == "POST":
+            return self._answer(self.posts, request, repeat_last=False)
+        return self._answer(self.gets, request, repeat_last=True)
+
+    def video(self, request: httpx.Request) -> httpx.Response:
+        self.video_requests.append(request)
+        return self._answer(self.videos, request, repeat_last=True)
+
+    def post_bodies(self) -> list[dict[str, Any]]:
+        return [json.loads(r.content) for r in self.requests if r.method == "POST"]
+
+
+class Runner:
+    """Builds a client in one mode and runs its methods to completion, returning plain values."""
+
+    def __init__(self, mode: str, api: FakeAPI, clock: FakeClock, **options: Any) -> None:
+        self.mode, self.api, self.clock = mode, api, clock
+        common: dict[str, Any] = {"clock": clock, **options}
+        common.setdefault("api_key", KEY)
+        if mode == "sync":
+            self.client: VideoClient | AsyncVideoClient = VideoClient(
+                transport=httpx.MockTransport(api.api), video_transport=httpx.MockTransport(api.video),
+                sleep=clock.sleep, **common)
+        else:
+            self.client = AsyncVideoClient(
+                transport=httpx.MockTransport(api.api), video_transport=httpx.MockTransport(api.video),
+                sleep=clock.asleep, **common)
+
+    def __call__(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        bound = getattr(self.client, method)
+        if self.mode == "sync":
+            return bound(*args, **kwargs)
+        return asyncio.run(bound(*args, **kwargs))
+
+    def states(self, generation_id: str, **kwargs: Any) -> list[Any]:
+        """Everything ``iter_status`` yields."""
+        if isinstance(self.client, VideoClient):
+            return list(self.client.iter_status(generation_id, **kwargs))
+        client = self.client
+
+        async def collect() -> list[Any]:
+            return [s async for s in client.iter_status(generation_id, **kwargs)]
+
+        return asyncio.run(collect())
+
+    def close(self) -> None:
+        if isinstance(self.client, VideoClient):
+            self.client.close()
+        else:
+            asyncio.run(self.client.close())
+
+
+def runners(mode: str) -> Iterator[Callable[..., Runner]]:
+    """A factory fixture body that closes every runner it made."""
+    made: list[Runner] = []
+
+    def make(api: FakeAPI | None = None, clock: FakeClock | None = None, **options: Any) -> Runner:
+        runner = Runner(mode, api or FakeAPI(), clock or FakeClock(), **options)
+        made.append(runner)
+        return runner
+
+    yield make
+    for runner in made:
+        runner.close()

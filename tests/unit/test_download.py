@@ -1,0 +1,460 @@
+"""Tests for saving a video from its signed URL: every case runs through both the sync and the async shell.
+
+The video host is an ``httpx.MockTransport`` driven by a script of replies; it records every request and
+fails the test if one carries ``Authorization``. Sleeps are recorded, never slept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import tracemalloc
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aimlapi_video._download import (
+    DownloadProgress,
+    _DownloadCore,
+    _retry_after,
+    download_async,
+    download_sync,
+)
+from aimlapi_video._errors import DownloadError, InvalidInputError, VideoUrlExpiredError
+
+URL = "https://cdn.example.com/videos/abc.mp4?X-Signature=SECRET-SIGNATURE&Expires=99"
+VIDEO = bytes(range(256)) * 40  # 10 240 bytes, not all alike, so misplaced bytes show
+
+Reply = Callable[[httpx.Request], httpx.Response]
+
+
+class CutStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A body that fails with ReadError after ``cut`` bytes, like a connection dropped midway."""
+
+    def __init__(self, data: bytes, cut: int) -> None:
+        self.data = data
+        self.cut = cut
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.data[: self.cut]
+        raise httpx.ReadError("connection reset by peer")
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self.data[: self.cut]
+        raise httpx.ReadError("connection reset by peer")
+
+
+class ZeroStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """``size`` zero bytes in 1 MiB pieces, without ever holding more than one piece."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+    def __iter__(self) -> Iterator[bytes]:
+        piece = bytes(1 << 20)
+        for start in range(0, self.size, len(piece)):
+            yield piece[: self.size - start]
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for piece in self:
+            yield piece
+
+
+def full(data: bytes = VIDEO, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
+    """The whole body, whatever was asked (a host that ignores Range)."""
+    return lambda request: httpx.Response(status, content=data, headers=headers)
+
+
+def ranged(data: bytes = VIDEO) -> Reply:
+    """A host that honours ``Range: bytes=N-`` with 206 and a matching Content-Range."""
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        if "range" not in request.headers:
+            return httpx.Response(200, content=data)
+        start = int(request.headers["range"].removeprefix("bytes=").removesuffix("-"))
+        content_range = f"bytes {start}-{len(data) - 1}/{len(data)}"
+        return httpx.Response(206, content=data[start:], headers={"Content-Range": content_range})
+
+    return reply
+
+
+def cut(at: int, data: bytes = VIDEO, headers: dict[str, str] | None = None) -> Reply:
+    """A 200 declaring the full length whose connection drops after ``at`` bytes."""
+    declared = {"Content-Length": str(len(data)), **(headers or {})}
+    return lambda request: httpx.Response(200, headers=declared, stream=CutStream(data, at))
+
+
+def status(code: int, headers: dict[str, str] | None = None) -> Reply:
+    """An error status with a small body."""
+    return lambda request: httpx.Response(code, content=b"nope", headers=headers)
+
+
+class Host:
+    """The scripted video host: the n-th request gets the n-th reply (the last one repeats)."""
+
+    def __init__(self, *replies: Reply) -> None:
+        self.replies = replies
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        assert "authorization" not in request.headers, "Authorization sent to the video host"
+        self.requests.append(request)
+        return self.replies[min(len(self.requests), len(self.replies)) - 1](request)
+
+
+class Sleeps:
+    """Records the delays asked for, in both flavours, without sleeping."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    def sync(self, delay: float) -> None:
+        self.delays.append(delay)
+
+    async def asleep(self, delay: float) -> None:
+        self.delays.append(delay)
+
+
+@pytest.fixture(params=["sync", "async"])
+def mode(request: pytest.FixtureRequest) -> str:
+    """Every test runs once through ``download_sync`` and once through ``download_async``."""
+    return str(request.param)
+
+
+def download(
+    mode: str,
+    handler: Callable[[httpx.Request], httpx.Response],
+    output: Path,
+    *,
+    url: str = URL,
+    sleeps: Sleeps | None = None,
+    client_options: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> Path:
+    """Run one download in ``mode`` against ``handler`` with a fresh client, closed afterwards."""
+    transport = httpx.MockTransport(handler)
+    sleeps = sleeps or Sleeps()
+    options = client_options or {}
+    if mode == "sync":
+        with httpx.Client(transport=transport, **options) as http:
+            return download_sync(http, url, output, sleep=sleeps.sync, **kwargs)
+
+    async def run() -> Path:
+        async with httpx.AsyncClient(transport=transport, **options) as http:
+            return await download_async(http, url, output, sleep=sleeps.asleep, **kwargs)
+
+    return asyncio.run(run())
+
+
+def names(directory: Path) -> list[str]:
+    """Everything in ``directory``: shows any leftover temporary file."""
+    return sorted(p.name for p in directory.iterdir())
+
+
+def test_happy_path_saves_the_bytes_and_leaves_no_temp_file(mode: str, tmp_path: Path) -> None:
+    """The body lands at the destination, byte for byte, with nothing else in the directory."""
+    host = Host(full())
+    saved = download(mode, host, tmp_path / "video.mp4")
+    assert tmp_path / "video.mp4" == saved
+    assert VIDEO == saved.read_bytes()
+    assert ["video.mp4"] == names(tmp_path)
+    assert 1 == len(host.requests)
+    assert "identity" == host.requests[0].headers["accept-encoding"]
+
+
+def test_progress_is_monotonic_and_ends_at_the_total(mode: str, tmp_path: Path) -> None:
+    """One event per chunk, bytes_done rising, then a final event equal to the full size."""
+    events: list[DownloadProgress] = []
+    download(mode, Host(full()), tmp_path / "v.mp4", on_progress=events.append, chunk_size=1000)
+    done = [event.bytes_done for event in events]
+    assert sorted(done) == done
+    assert DownloadProgress(len(VIDEO), len(VIDEO)) == events[-1]
+    assert {len(VIDEO)} == {event.bytes_total for event in events}
+    assert 11 + 1 == len(events)  # ceil(10 240 / 1000) chunks, then the final event
+
+
+def test_unknown_length_is_reported_as_none_until_the_final_event(mode: str, tmp_path: Path) -> None:
+    """Without Content-Length the chunk events carry no total; the final one carries the saved size."""
+    events: list[DownloadProgress] = []
+    unsized = httpx.Response(200, stream=ZeroStream(2500))
+    saved = download(mode, Host(lambda request: unsized), tmp_path / "v.mp4", on_progress=events.append)
+    assert bytes(2500) == saved.read_bytes()
+    assert [DownloadProgress(2500, None), DownloadProgress(2500, 2500)] == events
+
+
+def test_resumes_a_cut_off_body_with_a_range_request(mode: str, tmp_path: Path) -> None:
+    """After a drop at byte 3000 the next request asks for ``bytes=3000-`` (with If-Range) and the file
+    is whole."""
+    host = Host(cut(3000, headers={"ETag": '"v1"'}), ranged())
+    sleeps = Sleeps()
+    saved = download(mode, host, tmp_path / "v.mp4", sleeps=sleeps, chunk_size=1000)
+    assert VIDEO == saved.read_bytes()
+    assert "bytes=3000-" == host.requests[1].headers["range"]
+    assert '"v1"' == host.requests[1].headers["if-range"]
+    assert "range" not in host.requests[0].headers
+    assert 1 == len(sleeps.delays)
+    assert ["v.mp4"] == names(tmp_path)
+
+
+def test_a_host_ignoring_range_restarts_from_zero(mode: str, tmp_path: Path) -> None:
+    """A 200 answer to a Range request is a whole new body: the saved prefix is discarded, not doubled."""
+    host = Host(cut(3000), full())
+    saved = download(mode, host, tmp_path / "v.mp4", chunk_size=1000)
+    assert "bytes=3000-" == host.requests[1].headers["range"]
+    assert VIDEO == saved.read_bytes()
+
+
+def test_a_short_body_without_error_is_resumed(mode: str, tmp_path: Path) -> None:
+    """A body that ends cleanly but short of Content-Length counts as cut off and is resumed."""
+    short = httpx.Response(200, headers={"Content-Length": str(len(VIDEO))}, content=VIDEO[:5000])
+    host = Host(lambda request: short, ranged())
+    saved = download(mode, host, tmp_path / "v.mp4")
+    assert VIDEO == saved.read_bytes()
+    assert "bytes=5000-" == host.requests[1].headers["range"]
+
+
+def test_server_error_then_success_is_retried_with_backoff(mode: str, tmp_path: Path) -> None:
+    """A 503 then a 200: saved, after one backoff sleep."""
+    sleeps = Sleeps()
+    saved = download(mode, Host(status(503), full()), tmp_path / "v.mp4", sleeps=sleeps)
+    assert VIDEO == saved.read_bytes()
+    assert [0.5] == sleeps.delays
+
+
+def test_connect_error_is_retried(mode: str, tmp_path: Path) -> None:
+    """A connection that cannot be made is transient."""
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    saved = download(mode, Host(refuse, full()), tmp_path / "v.mp4")
+    assert VIDEO == saved.read_bytes()
+
+
+def test_429_honours_retry_after(mode: str, tmp_path: Path) -> None:
+    """The server's Retry-After, not the backoff, sets the wait."""
+    sleeps = Sleeps()
+    host = Host(status(429, {"Retry-After": "7"}), full())
+    download(mode, host, tmp_path / "v.mp4", sleeps=sleeps)
+    assert [7.0] == sleeps.delays
+
+
+def test_retries_exhausted_raise_and_leave_nothing(mode: str, tmp_path: Path) -> None:
+    """Always 500: exactly max_attempts requests, growing waits between them, DownloadError, no file."""
+    host = Host(status(500))
+    sleeps = Sleeps()
+    with pytest.raises(DownloadError, match="after 3 attempts: HTTP 500"):
+        download(mode, host, tmp_path / "v.mp4", max_attempts=3, sleeps=sleeps)
+    assert 3 == len(host.requests)
+    assert [0.5, 1.0] == sleeps.delays
+    assert [] == names(tmp_path)
+
+
+def test_a_body_that_stays_short_raises(mode: str, tmp_path: Path) -> None:
+    """Cut off on every attempt: DownloadError naming the cut, and no partial file."""
+    with pytest.raises(DownloadError, match="ReadError"):
+        download(mode, Host(cut(100)), tmp_path / "v.mp4", max_attempts=2)
+    assert [] == names(tmp_path)
+
+
+@pytest.mark.parametrize("code", [403, 404, 410])
+def test_refused_url_raises_expired_with_the_generation_id(mode: str, tmp_path: Path, code: int) -> None:
+    """403/404/410 mean the signed URL is no longer good: not retried, and the message says to call get()."""
+    host = Host(status(code))
+    with pytest.raises(VideoUrlExpiredError) as caught:
+        download(mode, host, tmp_path / "v.mp4", generation_id="gen-123")
+    assert code == caught.value.status_code
+    assert "get('gen-123')" in str(caught.value)
+    assert 1 == len(host.requests)
+    assert [] == names(tmp_path)
+
+
+def test_other_client_errors_raise_download_error_naming_the_status(mode: str, tmp_path: Path) -> None:
+    """A 400 is neither transient nor an expiry."""
+    with pytest.raises(DownloadError, match="HTTP 400") as caught:
+        download(mode, Host(status(400)), tmp_path / "v.mp4")
+    assert VideoUrlExpiredError is not type(caught.value)
+
+
+def test_existing_destination_is_refused_before_any_request(mode: str, tmp_path: Path) -> None:
+    """Without overwrite the existing file is kept and the host is never contacted."""
+    (tmp_path / "v.mp4").write_bytes(b"old")
+    host = Host(full())
+    with pytest.raises(InvalidInputError, match="exists; pass overwrite=True") as caught:
+        download(mode, host, tmp_path / "v.mp4")
+    assert "output" == caught.value.name
+    assert 0 == len(host.requests)
+    assert b"old" == (tmp_path / "v.mp4").read_bytes()
+
+
+def test_overwrite_replaces_the_existing_file(mode: str, tmp_path: Path) -> None:
+    """overwrite=True puts the new video in place of the old file."""
+    (tmp_path / "v.mp4").write_bytes(b"old")
+    download(mode, Host(full()), tmp_path / "v.mp4", overwrite=True)
+    assert VIDEO == (tmp_path / "v.mp4").read_bytes()
+    assert ["v.mp4"] == names(tmp_path)
+
+
+def test_missing_directory_or_directory_destination_is_refused_before_any_request(mode: str, tmp_path: Path) -> None:
+    """A destination in a missing directory, or one that is a directory, fails with zero requests."""
+    host = Host(full())
+    with pytest.raises(InvalidInputError, match="does not exist"):
+        download(mode, host, tmp_path / "missing" / "v.mp4")
+    with pytest.raises(InvalidInputError, match="is a directory"):
+        download(mode, host, tmp_path, overwrite=True)
+    assert 0 == len(host.requests)
+
+
+def test_more_bytes_than_declared_raise(mode: str, tmp_path: Path) -> None:
+    """A body longer than its Content-Length is not trusted: DownloadError, nothing saved."""
+    too_long = full(VIDEO + b"extra", headers={"Content-Length": str(len(VIDEO))})
+    with pytest.raises(DownloadError, match="more bytes than"):
+        download(mode, Host(too_long), tmp_path / "v.mp4", chunk_size=4096)
+    assert [] == names(tmp_path)
+
+
+def test_keyboard_interrupt_mid_download_leaves_nothing(mode: str, tmp_path: Path) -> None:
+    """Ctrl-C during the body propagates unchanged, and the temporary file is removed."""
+
+    def interrupt(progress: DownloadProgress) -> None:
+        if progress.bytes_done >= 4096:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        download(mode, Host(full()), tmp_path / "v.mp4", on_progress=interrupt, chunk_size=1024)
+    assert [] == names(tmp_path)
+
+
+class Interrupt(Sleeps):
+    """Ctrl-C during the sync wait; a real cancellation of the running task during the async one."""
+
+    def sync(self, delay: float) -> None:
+        raise KeyboardInterrupt
+
+    async def asleep(self, delay: float) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        task.cancel()
+        await asyncio.sleep(0)
+
+
+def test_interrupt_or_cancel_while_waiting_to_resume_leaves_nothing(mode: str, tmp_path: Path) -> None:
+    """With 3000 bytes already in the temporary file, Ctrl-C (sync) or task cancellation (async) during
+    the retry wait propagates unchanged and removes it."""
+    expected = KeyboardInterrupt if mode == "sync" else asyncio.CancelledError
+    host = Host(cut(3000), ranged())
+    with pytest.raises(expected):
+        download(mode, host, tmp_path / "v.mp4", sleeps=Interrupt(), chunk_size=1000)
+    assert 1 == len(host.requests)
+    assert [] == names(tmp_path)
+
+
+def test_a_client_with_authorization_is_refused(mode: str, tmp_path: Path) -> None:
+    """A client with a default Authorization header, or with auth, never sends a request."""
+    host = Host(full())
+    for options in ({"headers": {"Authorization": "Bearer KEY"}}, {"auth": ("user", "KEY")}):
+        with pytest.raises(DownloadError, match="Authorization"):
+            download(mode, host, tmp_path / "v.mp4", client_options=options)
+    assert 0 == len(host.requests)
+    assert [] == names(tmp_path)
+
+
+def test_redirect_to_another_host_is_followed_without_authorization(mode: str, tmp_path: Path) -> None:
+    """A 302 to another host is followed (the host asserts no Authorization on either request)."""
+    moved = status(302, {"Location": "https://storage.example.net/blob/abc.mp4?sig=2"})
+    host = Host(moved, full())
+    saved = download(mode, host, tmp_path / "v.mp4", client_options={"headers": {"X-Trace": "1"}})
+    assert VIDEO == saved.read_bytes()
+    assert ["cdn.example.com", "storage.example.net"] == [r.url.host for r in host.requests]
+    assert [] == [r for r in host.requests if "authorization" in r.headers]
+
+
+@pytest.mark.parametrize("url", ["http://cdn.example.com/v.mp4?sig=1", "ftp://cdn.example.com/v.mp4", "not a url"])
+def test_non_https_url_is_refused(mode: str, tmp_path: Path, url: str) -> None:
+    """A signed URL over plain http to a remote host could be intercepted: refused before any request."""
+    host = Host(full())
+    with pytest.raises(InvalidInputError) as caught:
+        download(mode, host, tmp_path / "v.mp4", url=url)
+    assert "url" == caught.value.name
+    assert 0 == len(host.requests)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8000/v.mp4", "http://localhost/v.mp4", "http://[::1]/v"])
+def test_plain_http_is_allowed_to_loopback(mode: str, tmp_path: Path, url: str) -> None:
+    """Local emulators and tests may use http on a loopback address."""
+    saved = download(mode, Host(full()), tmp_path / "v.mp4", url=url)
+    assert VIDEO == saved.read_bytes()
+
+
+def test_logs_never_contain_the_signature(mode: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Debug logs name host and path; the signed query string is a credential and stays out."""
+    caplog.set_level(logging.DEBUG, logger="aimlapi_video")
+    download(mode, Host(cut(3000), ranged()), tmp_path / "v.mp4", chunk_size=1000)
+    assert "cdn.example.com/videos/abc.mp4" in caplog.text
+    assert "SECRET-SIGNATURE" not in caplog.text
+
+
+def test_large_video_streams_in_bounded_memory(mode: str, tmp_path: Path) -> None:
+    """200 MB pass through with under 32 MB of Python allocations at peak: nothing holds the whole body."""
+    size = 200 * (1 << 20)
+    host = Host(lambda request: httpx.Response(200, headers={"Content-Length": str(size)}, stream=ZeroStream(size)))
+    tracemalloc.start()
+    try:
+        saved = download(mode, host, tmp_path / "big.mp4")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert size == saved.stat().st_size
+    assert peak < 32 * (1 << 20), f"peak {peak} bytes"
+
+
+# The decision logic alone, without I/O.
+
+
+def test_core_resume_then_restart_when_range_is_ignored() -> None:
+    """A cut-off body asks to resume; a 200 answer resets the offset so the shell rewrites from byte 0."""
+    core = _DownloadCore(max_attempts=3)
+    assert {"Accept-Encoding": "identity"} == core.request_headers()
+    assert "write" == core.on_response(200, httpx.Headers({"Content-Length": "100"})).action
+    core.on_chunk(40)
+    retry = core.on_body_end()
+    assert ("retry", 0.5) == (retry.action, retry.delay)
+    assert "bytes=40-" == core.request_headers()["Range"]
+    assert "write" == core.on_response(200, httpx.Headers({"Content-Length": "100"})).action
+    assert DownloadProgress(0, 100) == core.progress
+
+
+def test_core_rejects_a_mismatched_content_range_and_stops_resuming() -> None:
+    """A 206 starting elsewhere than asked is not spliced in: retry the whole file without Range."""
+    core = _DownloadCore(max_attempts=3)
+    core.request_headers()
+    core.on_response(200, httpx.Headers({"Content-Length": "100"}))
+    core.on_chunk(40)
+    core.on_body_end()
+    core.request_headers()
+    verdict = core.on_response(206, httpx.Headers({"Content-Range": "bytes 0-99/100"}))
+    assert ("retry", 0) == (verdict.action, core.offset)
+    assert "Range" not in core.request_headers()
+
+
+def test_core_416_when_everything_is_saved_is_done() -> None:
+    """Length unknown, connection dropped after the last byte: a 416 saying the size is 100 means done."""
+    core = _DownloadCore(max_attempts=3)
+    core.request_headers()
+    core.on_response(200, httpx.Headers())
+    core.on_chunk(100)
+    assert "retry" == core.on_error(httpx.ReadError("reset")).action
+    assert "bytes=100-" == core.request_headers()["Range"]
+    assert "done" == core.on_response(416, httpx.Headers({"Content-Range": "bytes */100"})).action
+    assert DownloadProgress(100, 100) == core.progress
+
+
+def test_retry_after_reads_seconds_and_http_dates() -> None:
+    """Delta-seconds, an HTTP date (relative to now), and garbage (ignored)."""
+    now = 1_700_000_000.0  # 2023-11-14T22:13:20Z
+    assert 7.0 == _retry_after("7", now)
+    assert 10.0 == _retry_after("Tue, 14 Nov 2023 22:13:30 GMT", now)
+    assert None is _retry_after("soon", now)
+    assert None is _retry_after(None, now)

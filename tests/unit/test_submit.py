@@ -1,0 +1,121 @@
+"""Submit is paid: the POST is repeated only when it provably never reached the server, or on 429."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from aimlapi_video import (
+    APIConnectionError,
+    AuthenticationError,
+    InvalidRequestError,
+    Job,
+    RateLimitError,
+    SubmitUncertainError,
+)
+from tests.unit.harness import PNG, FakeAPI, Reply, Runner, api_error_body, job
+
+Make = Callable[..., Runner]
+
+
+def test_submit_returns_the_job_right_after_the_post(make: Make) -> None:
+    """One POST, no status check, and the id and status of the answer."""
+    api = FakeAPI(posts=[job("queued", "ZHit78epXWA0ElX4Cz3nX")])
+    assert Job(id="ZHit78epXWA0ElX4Cz3nX", status="queued") == make(api)("submit", PNG, "a cat")
+    assert (1, 0) == (api.count("POST"), api.count("GET"))
+
+
+def test_submit_sends_the_model_prompt_image_and_only_given_fields(make: Make) -> None:
+    """Unset options are omitted (the server decides), except duration, which defaults to 5."""
+    api = FakeAPI(posts=[job("queued")])
+    make(api)("submit", PNG, "a cat", resolution="1080p", seed=7, generate_audio=False)
+    body = api.post_bodies()[0]
+    assert body.pop("image_url").startswith("data:image/png;base64,")
+    expected = {"model": "alibaba/wan-2-6-image-to-video-flash", "prompt": "a cat", "duration": 5,
+                "resolution": "1080p", "seed": 7, "generate_audio": False}
+    assert expected == body
+
+
+def test_extra_fields_are_sent_when_passed_explicitly(make: Make) -> None:
+    """Keys upstream accepts but the spec lacks go through ``extra``, never silently."""
+    api = FakeAPI(posts=[job("queued")])
+    make(api)("submit", "https://example.com/a.jpg", "p", extra={"tail_image_url": "https://example.com/b.jpg"})
+    body = api.post_bodies()[0]
+    assert ("https://example.com/a.jpg", "https://example.com/b.jpg") == (body["image_url"], body["tail_image_url"])
+
+
+@pytest.mark.parametrize("failure", [httpx.ConnectError("refused"), httpx.ConnectTimeout("slow connect")])
+def test_a_request_that_never_left_is_retried(make: Make, failure: Exception) -> None:
+    """Connection refused, DNS failure or connect timeout: nothing was sent, so sending again is safe."""
+    api = FakeAPI(posts=[failure, job("queued")])
+    runner = make(api)
+    assert "gen-1" == runner("submit", PNG, "p").id
+    assert 2 == api.count("POST")
+    assert [1.0] == runner.clock.sleeps
+
+
+def test_connect_failures_give_up_after_the_attempt_limit(make: Make) -> None:
+    """After max_submit_attempts the error says nothing was created."""
+    api = FakeAPI(posts=[httpx.ConnectError("refused")] * 3)
+    with pytest.raises(APIConnectionError, match="nothing was created"):
+        make(api, max_submit_attempts=3)("submit", PNG, "p")
+    assert 3 == api.count("POST")
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        (httpx.ReadTimeout("read"), "read timeout"),
+        (httpx.RemoteProtocolError("closed"), "connection closed"),
+        (httpx.ReadError("reset"), "connection dropped"),
+        (httpx.WriteError("broken pipe"), "connection dropped"),
+        (lambda _: api_error_body(500), "HTTP 500"),
+        (lambda _: api_error_body(502), "HTTP 502"),
+        (lambda _: httpx.Response(503, text="<html><body>Service Unavailable</body></html>"), "HTTP 503"),
+        (lambda _: httpx.Response(200, text="<html>ok</html>"), "not JSON"),
+        (lambda _: httpx.Response(200, json={"status": "queued"}), "unreadable answer"),
+        (lambda _: httpx.Response(200, json=["not", "an", "object"]), "unreadable answer"),
+        (lambda _: httpx.Response(201, json={"id": "", "status": "queued"}), "without a generation id"),
+    ],
+)
+def test_an_uncertain_outcome_is_reported_and_never_resent(make: Make, reply: Reply, reason: str) -> None:
+    """After the request may have arrived, a second POST could bill twice: exactly one POST is made."""
+    api = FakeAPI(posts=[reply, job("queued")])
+    with pytest.raises(SubmitUncertainError, match=reason) as info:
+        make(api)("submit", PNG, "p")
+    assert 1 == api.count("POST")
+    assert "may have been created" in str(info.value)
+    assert info.value.generation_id is None
+
+
+def test_429_is_retried_after_the_servers_hint(make: Make) -> None:
+    """A rate-limited POST created nothing; it is sent again after Retry-After seconds."""
+    api = FakeAPI(posts=[api_error_body(429, **{"Retry-After": "7"}), job("queued")])
+    runner = make(api)
+    assert "gen-1" == runner("submit", PNG, "p").id
+    assert ([7.0], 2) == (runner.clock.sleeps, api.count("POST"))
+
+
+def test_429_gives_up_with_rate_limit_error(make: Make) -> None:
+    """Still limited after the attempts (or a hint longer than two minutes): RateLimitError with the hint."""
+    api = FakeAPI(posts=[api_error_body(429, **{"Retry-After": "3600"})])
+    with pytest.raises(RateLimitError) as info:
+        make(api)("submit", PNG, "p")
+    assert (429, 3600.0, 1) == (info.value.status_code, info.value.retry_after, api.count("POST"))
+
+
+@pytest.mark.parametrize(
+    ("status", "error"), [(400, InvalidRequestError), (401, AuthenticationError), (403, AuthenticationError)]
+)
+def test_refusals_carry_status_message_and_request_id(make: Make, status: int,
+                                                      error: type[Exception]) -> None:
+    """The documented error body becomes the exception's fields; nothing is retried."""
+    api = FakeAPI(posts=[api_error_body(status, message="duration must be one of 5, 10, 15", request_id="r-9")])
+    with pytest.raises(error) as info:
+        make(api)("submit", PNG, "p")
+    assert (status, "duration must be one of 5, 10, 15", "r-9") == (
+        info.value.status_code, info.value.message, info.value.request_id)  # type: ignore[attr-defined]
+    assert "HTTP {}: duration must be one of 5, 10, 15 (request id r-9)".format(status) == str(info.value)
+    assert 1 == api.count("POST")

@@ -1,0 +1,203 @@
+"""Status checks and waiting: every status handled, transient failures tolerated, a hard deadline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from aimlapi_video import (
+    APIConnectionError,
+    AuthenticationError,
+    Completed,
+    Failed,
+    GenerationFailedError,
+    NotFoundError,
+    Pending,
+    PollSchedule,
+    ProgressEvent,
+    ServerError,
+    Usage,
+    WaitTimeoutError,
+)
+from tests.unit.harness import FakeAPI, FakeClock, Runner, api_error_body, done, job
+
+Make = Callable[..., Runner]
+URL = "https://cdn.example.com/v.mp4?sig=abc"
+NO_JITTER = PollSchedule(jitter=0.0)
+
+
+@pytest.mark.parametrize("status", ["queued", "generating", "waiting", "active"])
+def test_pending_statuses(make: Make, status: str) -> None:
+    """The spec's and the live API's in-progress statuses are Pending and known."""
+    assert Pending(id="gen-1", status=status) == make(FakeAPI(gets=[job(status)]))("get", "gen-1")
+
+
+@pytest.mark.parametrize("status", ["completed", "succeeded"])
+def test_completed_statuses(make: Make, status: str) -> None:
+    """Both terminal success statuses give the URL and the credits."""
+    api = FakeAPI(gets=[job(status, video={"url": URL}, meta={"usage": {"credits_used": 400000}})])
+    assert Completed(id="gen-1", status=status, video_url=URL, usage=Usage(credits_used=400000.0)) == make(api)(
+        "get", "gen-1")
+
+
+@pytest.mark.parametrize(
+    "video",
+    [{"url": URL}, {"url": URL, "content_type": "video/mp4", "file_size": 9}, [{"url": URL}], [URL]],
+)
+def test_video_url_in_every_live_form(make: Make, video: object) -> None:
+    """An object, an object with extra fields, a list of objects, or a list of strings."""
+    state = make(FakeAPI(gets=[job("completed", video=video)]))("get", "gen-1")
+    assert URL == state.video_url
+
+
+@pytest.mark.parametrize(
+    ("usage", "expected"),
+    [
+        ({"credits_used": 12}, Usage(credits_used=12.0)),
+        ({"tokens_used": 5}, Usage(tokens_used=5.0)),
+        ({"usd_spent": 0.25}, Usage(usd_spent=0.25)),
+    ],
+)
+def test_usage_in_every_documented_form(make: Make, usage: dict[str, float], expected: Usage) -> None:
+    """credits_used, tokens_used (older models) or usd_spent (newer ones)."""
+    state = make(FakeAPI(gets=[job("completed", video={"url": URL}, meta={"usage": usage})]))("get", "gen-1")
+    assert expected == state.usage
+
+
+def test_an_id_with_colons_and_slashes_is_sent_as_one_query_value(make: Make) -> None:
+    """Live ids look like `uuid:vendor/model`; they must arrive intact."""
+    api = FakeAPI(gets=[job("queued", "0f3c:alibaba/wan-2-6?x&y")])
+    make(api)("get", "0f3c:alibaba/wan-2-6?x&y")
+    assert "0f3c:alibaba/wan-2-6?x&y" == api.requests[0].url.params["generation_id"]
+
+
+def test_wait_polls_on_the_schedule_and_reports_progress(make: Make) -> None:
+    """Gaps follow the schedule; each check reports id, status, elapsed, checks and the next gap."""
+    api = FakeAPI(gets=[job("queued"), job("generating"), job("generating"), done()])
+    events: list[ProgressEvent] = []
+    runner = make(api, poll_schedule=NO_JITTER)
+    result = runner("wait", "gen-1", on_progress=events.append)
+    assert URL == result.video_url
+    assert [2.0, 3.0, 4.5] == runner.clock.sleeps
+    assert [
+        ProgressEvent("gen-1", "queued", 0.0, 1, 2.0),
+        ProgressEvent("gen-1", "generating", 2.0, 2, 3.0),
+        ProgressEvent("gen-1", "generating", 5.0, 3, 4.5),
+        ProgressEvent("gen-1", "completed", 9.5, 4, None),
+    ] == events
+
+
+def test_an_unknown_status_keeps_waiting_and_is_reported(make: Make) -> None:
+    """A status this client does not know is not an error: it is shown and the wait goes on."""
+    api = FakeAPI(gets=[job("rendering"), done()])
+    events: list[ProgressEvent] = []
+    assert URL == make(api)("wait", "gen-1", on_progress=events.append).video_url
+    assert ["rendering", "completed"] == [e.status for e in events]
+
+
+def test_iter_status_yields_every_state_and_ends_on_the_terminal_one(make: Make) -> None:
+    """iter_status is the primitive: unknown statuses are Pending(known=False)."""
+    api = FakeAPI(gets=[job("queued"), job("rendering"), done()])
+    states = make(api).states("gen-1")
+    assert [Pending("gen-1", "queued"), Pending("gen-1", "rendering", known=False)] == states[:2]
+    assert isinstance(states[2], Completed)
+
+
+@pytest.mark.parametrize(
+    ("error", "name", "message"),
+    [
+        ({"name": "ContentPolicy", "message": "prompt refused"}, "ContentPolicy", "prompt refused"),
+        ({"detail": [{"loc": ["image_url"], "msg": "no face detected", "type": "value_error"}]},
+         "ValidationError", "no face detected"),
+        (None, "UnknownError", "the generation failed without an error description"),
+    ],
+)
+def test_a_failed_generation_raises_with_its_id_and_reason(make: Make, error: object, name: str,
+                                                           message: str) -> None:
+    """Both error forms of the live API, and none at all, give GenerationFailedError."""
+    api = FakeAPI(gets=[job("error", error=error)])
+    with pytest.raises(GenerationFailedError) as info:
+        make(api)("wait", "gen-1")
+    assert ("gen-1", name, message) == (info.value.generation_id, info.value.error_name, info.value.error_message)
+
+
+def test_completed_without_a_video_url_is_a_failure_not_a_crash(make: Make) -> None:
+    """A contradictory answer is reported plainly."""
+    state = make(FakeAPI(gets=[job("completed", video=None)]))("get", "gen-1")
+    assert isinstance(state, Failed)
+    assert "MissingVideo" == state.error_name
+
+
+def test_transient_failures_are_tolerated(make: Make) -> None:
+    """5xx, 429, network errors and non-JSON bodies in a row, fewer than the limit, then success."""
+    api = FakeAPI(gets=[
+        api_error_body(502), httpx.ReadTimeout("slow"), httpx.Response(200, text="<html>"),
+        api_error_body(503, **{"Retry-After": "11"}), httpx.ConnectError("down"), done(),
+    ])
+    runner = make(api, poll_schedule=NO_JITTER, max_status_failures=5)
+    assert URL == runner("wait", "gen-1").video_url
+    assert 11.0 in runner.clock.sleeps
+    assert 6 == api.count("GET")
+
+
+def test_too_many_failures_in_a_row_raise_with_the_id(make: Make) -> None:
+    """The limit counts consecutive failures; the exception carries the id in a note."""
+    api = FakeAPI(gets=[api_error_body(500)])
+    with pytest.raises(ServerError) as info:
+        make(api, max_status_failures=2)("wait", "gen-1")
+    assert 3 == api.count("GET")
+    assert any("gen-1" in note for note in info.value.__notes__)
+
+
+def test_a_success_resets_the_failure_count(make: Make) -> None:
+    """Two failures, a success, two failures: never more than the limit in a row."""
+    api = FakeAPI(gets=[api_error_body(500), api_error_body(500), job("generating"), api_error_body(500),
+                        api_error_body(500), done()])
+    assert URL == make(api, max_status_failures=2)("wait", "gen-1").video_url
+
+
+@pytest.mark.parametrize(("reply", "error"), [(404, NotFoundError), (401, AuthenticationError)])
+def test_refusals_are_not_retried(make: Make, reply: int, error: type[Exception]) -> None:
+    """A wrong id or key will not get better by asking again."""
+    api = FakeAPI(gets=[api_error_body(reply)])
+    with pytest.raises(error):
+        make(api)("wait", "gen-1")
+    assert 1 == api.count("GET")
+
+
+def test_the_deadline_raises_wait_timeout_error_with_the_id(make: Make) -> None:
+    """The last check happens at the deadline; the error is also a TimeoutError and names the id."""
+    api = FakeAPI(gets=[job("generating")])
+    runner = make(api, poll_schedule=NO_JITTER)
+    with pytest.raises(WaitTimeoutError) as info:
+        runner("wait", "gen-1", timeout=20)
+    assert isinstance(info.value, TimeoutError)
+    assert ("gen-1", "generating", 20.0) == (info.value.generation_id, info.value.last_status, info.value.elapsed)
+    assert 20.0 == pytest.approx(sum(runner.clock.sleeps))
+    assert "gen-1" in str(info.value)
+
+
+def test_a_server_hint_longer_than_the_deadline_is_cut_to_it(make: Make) -> None:
+    """Retry-After never makes the wait overrun its deadline."""
+    api = FakeAPI(gets=[api_error_body(503, **{"Retry-After": "3600"})])
+    runner = make(api, max_status_failures=50)
+    with pytest.raises(WaitTimeoutError):
+        runner("wait", "gen-1", timeout=30)
+    assert 30.0 == pytest.approx(sum(runner.clock.sleeps))
+
+
+def test_get_maps_a_network_failure_to_api_connection_error(make: Make) -> None:
+    """A single check does not retry; it says what went wrong."""
+    with pytest.raises(APIConnectionError, match="status check for gen-1 failed: read timeout"):
+        make(FakeAPI(gets=[httpx.ReadTimeout("x")]))("get", "gen-1")
+
+
+def test_the_clock_is_injected(make: Make) -> None:
+    """Elapsed time comes from the injected clock, so tests never sleep."""
+    clock = FakeClock(now=50.0)
+    events: list[ProgressEvent] = []
+    make(FakeAPI(gets=[job("queued"), done()]), clock, poll_schedule=NO_JITTER)("wait", "gen-1",
+                                                                               on_progress=events.append)
+    assert [0.0, 2.0] == [e.elapsed for e in events]
