@@ -33,8 +33,13 @@ def done(gen_id: str = "gen-1", url: str = "https://cdn.example.com/v.mp4?sig=ab
 
 def api_error_body(status: int, message: str = "nope", request_id: str = "req-42", **headers: str) -> httpx.Response:
     """An error answer in the documented shape."""
-    body = {"message": message, "path": "/v2/video/generations", "requestId": request_id, "statusCode": status,
-            "timestamp": "2026-11-25T00:00:00Z"}
+    body = {
+        "message": message,
+        "path": "/v2/video/generations",
+        "requestId": request_id,
+        "statusCode": status,
+        "timestamp": "2026-11-25T00:00:00Z",
+    }
     return httpx.Response(status, json=body, headers=headers)
 
 
@@ -104,12 +109,18 @@ class Runner:
         common.setdefault("api_key", KEY)
         if mode == "sync":
             self.client: VideoClient | AsyncVideoClient = VideoClient(
-                transport=httpx.MockTransport(api.api), video_transport=httpx.MockTransport(api.video),
-                sleep=clock.sleep, **common)
+                transport=httpx.MockTransport(api.api),
+                video_transport=httpx.MockTransport(api.video),
+                sleep=clock.sleep,
+                **common,
+            )
         else:
             self.client = AsyncVideoClient(
-                transport=httpx.MockTransport(api.api), video_transport=httpx.MockTransport(api.video),
-                sleep=clock.asleep, **common)
+                transport=httpx.MockTransport(api.api),
+                video_transport=httpx.MockTransport(api.video),
+                sleep=clock.asleep,
+                **common,
+            )
 
     def __call__(self, method: str, *args: Any, **kwargs: Any) -> Any:
         bound = getattr(self.client, method)

@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-
 from aimlapi_video import (
     APIConnectionError,
     AuthenticationError,
@@ -15,6 +14,7 @@ from aimlapi_video import (
     RateLimitError,
     SubmitUncertainError,
 )
+
 from tests.unit.harness import PNG, FakeAPI, Reply, Runner, api_error_body, job
 
 Make = Callable[..., Runner]
@@ -33,8 +33,14 @@ def test_submit_sends_the_model_prompt_image_and_only_given_fields(make: Make) -
     make(api)("submit", PNG, "a cat", resolution="1080p", seed=7, generate_audio=False)
     body = api.post_bodies()[0]
     assert body.pop("image_url").startswith("data:image/png;base64,")
-    expected = {"model": "alibaba/wan-2-6-image-to-video-flash", "prompt": "a cat", "duration": 5,
-                "resolution": "1080p", "seed": 7, "generate_audio": False}
+    expected = {
+        "model": "alibaba/wan-2-6-image-to-video-flash",
+        "prompt": "a cat",
+        "duration": 5,
+        "resolution": "1080p",
+        "seed": 7,
+        "generate_audio": False,
+    }
     assert expected == body
 
 
@@ -109,13 +115,15 @@ def test_429_gives_up_with_rate_limit_error(make: Make) -> None:
 @pytest.mark.parametrize(
     ("status", "error"), [(400, InvalidRequestError), (401, AuthenticationError), (403, AuthenticationError)]
 )
-def test_refusals_carry_status_message_and_request_id(make: Make, status: int,
-                                                      error: type[Exception]) -> None:
+def test_refusals_carry_status_message_and_request_id(make: Make, status: int, error: type[Exception]) -> None:
     """The documented error body becomes the exception's fields; nothing is retried."""
     api = FakeAPI(posts=[api_error_body(status, message="duration must be one of 5, 10, 15", request_id="r-9")])
     with pytest.raises(error) as info:
         make(api)("submit", PNG, "p")
     assert (status, "duration must be one of 5, 10, 15", "r-9") == (
-        info.value.status_code, info.value.message, info.value.request_id)  # type: ignore[attr-defined]
-    assert "HTTP {}: duration must be one of 5, 10, 15 (request id r-9)".format(status) == str(info.value)
+        info.value.status_code,
+        info.value.message,
+        info.value.request_id,
+    )  # type: ignore[attr-defined]
+    assert f"HTTP {status}: duration must be one of 5, 10, 15 (request id r-9)" == str(info.value)
     assert 1 == api.count("POST")

@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-
 from aimlapi_video import (
     APIConnectionError,
     AuthenticationError,
@@ -21,6 +20,7 @@ from aimlapi_video import (
     Usage,
     WaitTimeoutError,
 )
+
 from tests.unit.harness import FakeAPI, FakeClock, Runner, api_error_body, done, job
 
 Make = Callable[..., Runner]
@@ -39,7 +39,8 @@ def test_completed_statuses(make: Make, status: str) -> None:
     """Both terminal success statuses give the URL and the credits."""
     api = FakeAPI(gets=[job(status, video={"url": URL}, meta={"usage": {"credits_used": 400000}})])
     assert Completed(id="gen-1", status=status, video_url=URL, usage=Usage(credits_used=400000.0)) == make(api)(
-        "get", "gen-1")
+        "get", "gen-1"
+    )
 
 
 @pytest.mark.parametrize(
@@ -109,13 +110,15 @@ def test_iter_status_yields_every_state_and_ends_on_the_terminal_one(make: Make)
     ("error", "name", "message"),
     [
         ({"name": "ContentPolicy", "message": "prompt refused"}, "ContentPolicy", "prompt refused"),
-        ({"detail": [{"loc": ["image_url"], "msg": "no face detected", "type": "value_error"}]},
-         "ValidationError", "no face detected"),
+        (
+            {"detail": [{"loc": ["image_url"], "msg": "no face detected", "type": "value_error"}]},
+            "ValidationError",
+            "no face detected",
+        ),
         (None, "UnknownError", "the generation failed without an error description"),
     ],
 )
-def test_a_failed_generation_raises_with_its_id_and_reason(make: Make, error: object, name: str,
-                                                           message: str) -> None:
+def test_a_failed_generation_raises_with_its_id_and_reason(make: Make, error: object, name: str, message: str) -> None:
     """Both error forms of the live API, and none at all, give GenerationFailedError."""
     api = FakeAPI(gets=[job("error", error=error)])
     with pytest.raises(GenerationFailedError) as info:
@@ -132,10 +135,16 @@ def test_completed_without_a_video_url_is_a_failure_not_a_crash(make: Make) -> N
 
 def test_transient_failures_are_tolerated(make: Make) -> None:
     """5xx, 429, network errors and non-JSON bodies in a row, fewer than the limit, then success."""
-    api = FakeAPI(gets=[
-        api_error_body(502), httpx.ReadTimeout("slow"), httpx.Response(200, text="<html>"),
-        api_error_body(503, **{"Retry-After": "11"}), httpx.ConnectError("down"), done(),
-    ])
+    api = FakeAPI(
+        gets=[
+            api_error_body(502),
+            httpx.ReadTimeout("slow"),
+            httpx.Response(200, text="<html>"),
+            api_error_body(503, **{"Retry-After": "11"}),
+            httpx.ConnectError("down"),
+            done(),
+        ]
+    )
     runner = make(api, poll_schedule=NO_JITTER, max_status_failures=5)
     assert URL == runner("wait", "gen-1").video_url
     assert 11.0 in runner.clock.sleeps
@@ -153,8 +162,16 @@ def test_too_many_failures_in_a_row_raise_with_the_id(make: Make) -> None:
 
 def test_a_success_resets_the_failure_count(make: Make) -> None:
     """Two failures, a success, two failures: never more than the limit in a row."""
-    api = FakeAPI(gets=[api_error_body(500), api_error_body(500), job("generating"), api_error_body(500),
-                        api_error_body(500), done()])
+    api = FakeAPI(
+        gets=[
+            api_error_body(500),
+            api_error_body(500),
+            job("generating"),
+            api_error_body(500),
+            api_error_body(500),
+            done(),
+        ]
+    )
     assert URL == make(api, max_status_failures=2)("wait", "gen-1").video_url
 
 
@@ -198,6 +215,7 @@ def test_the_clock_is_injected(make: Make) -> None:
     """Elapsed time comes from the injected clock, so tests never sleep."""
     clock = FakeClock(now=50.0)
     events: list[ProgressEvent] = []
-    make(FakeAPI(gets=[job("queued"), done()]), clock, poll_schedule=NO_JITTER)("wait", "gen-1",
-                                                                               on_progress=events.append)
+    make(FakeAPI(gets=[job("queued"), done()]), clock, poll_schedule=NO_JITTER)(
+        "wait", "gen-1", on_progress=events.append
+    )
     assert [0.0, 2.0] == [e.elapsed for e in events]
