@@ -34,6 +34,7 @@ from spec_transforms import (
     hoist_nested,
     hoist_request_bodies,
     hoist_responses,
+    merge_response_schemas,
     open_enum,
     set_operation_ids,
     strip_docs_only,
@@ -44,6 +45,8 @@ from spec_transforms import (
 ROOT = Path(__file__).resolve().parent.parent
 UPSTREAM_DIR = ROOT / "openapi" / "upstream"
 OUTPUT = ROOT / "openapi" / "aimlapi-video.json"
+# Where upstream publishes each fragment (read by update_spec.py); it lives beside them but is no fragment.
+SOURCES_FILE = "SOURCES.json"
 
 ENDPOINT = "/v2/video/generations"
 CREATE, GET = "createVideoGeneration", "getVideoGeneration"
@@ -57,6 +60,7 @@ PIPELINE: tuple[Transform, ...] = (
     unmaterialize_request_defaults,
     bearer_security(),
     hoist_request_bodies({CREATE: "CreateVideoGenerationRequest"}),
+    merge_response_schemas((CREATE, GET)),
     hoist_responses("VideoGeneration", (CREATE, GET)),
     hoist_nested("CreateVideoGenerationRequest"),
     hoist_nested("VideoGeneration"),
@@ -113,8 +117,8 @@ def _merge_components(merged: Spec, components: dict[str, Any], name: str) -> No
 
 
 def load_fragments(directory: Path) -> list[tuple[str, Spec]]:
-    """Read every ``*.json`` in ``directory``, sorted by name so the merge order is stable."""
-    files = sorted(directory.glob("*.json"))
+    """Read every ``*.json`` in ``directory`` except ``SOURCES.json``, sorted so the merge order is stable."""
+    files = sorted(p for p in directory.glob("*.json") if p.name != SOURCES_FILE)
     if not files:
         raise BuildError(f"{directory}: no *.json fragments")
     out = []

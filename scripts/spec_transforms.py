@@ -352,3 +352,64 @@ def widen_video_generation(root: str) -> Transform:
         return out
 
     return widen_video_generation
+
+
+def merge_response_schemas(operation_ids: tuple[str, ...]) -> Transform:
+    """Build a transform that gives the listed operations' 200 JSON responses their loosest common schema."""
+
+    def merge_response_schemas(spec: Spec) -> Spec:
+        """A model's POST can document a response field the shared GET lacks (wan2.7: ``meta.usage.usd_spent``).
+
+        Properties are united and ``required`` keeps only names every version requires, so the shared class
+        accepts what either operation answers. Any other disagreement is a conflict, not silently merged.
+        Identical schemas are left untouched.
+        """
+        out = copy.deepcopy(spec)
+        medias = [
+            media
+            for _, _, op in operations(out)
+            if op.get("operationId") in operation_ids
+            and (media := op.get("responses", {}).get("200", {}).get("content", {}).get("application/json"))
+            and "schema" in media
+            and "$ref" not in media["schema"]
+        ]
+        schemas = [media["schema"] for media in medias]
+        if all(schema == schemas[0] for schema in schemas[1:]):
+            return out
+        merged = schemas[0]
+        for schema in schemas[1:]:
+            merged = _loosest(merged, schema, "response")
+        for media in medias:
+            media["schema"] = copy.deepcopy(merged)
+        return out
+
+    return merge_response_schemas
+
+
+def _loosest(a: Any, b: Any, where: str) -> Any:
+    """The schema admitting both ``a`` and ``b``: union of properties, intersection of ``required``."""
+    if a == b:
+        return copy.deepcopy(a)
+    if not (isinstance(a, dict) and isinstance(b, dict)):
+        raise TransformError(f"{where} differs between operations")
+    out: dict[str, Any] = {}
+    for key in [*a, *(k for k in b if k not in a)]:
+        if key == "properties":
+            props_a, props_b = a.get(key, {}), b.get(key, {})
+            out[key] = {
+                name: _loosest(props_a[name], props_b[name], f"{where}.{name}")
+                if name in props_a and name in props_b
+                else copy.deepcopy(props_a.get(name, props_b.get(name)))
+                for name in [*props_a, *(n for n in props_b if n not in props_a)]
+            }
+        elif key == "required":
+            common = [name for name in a.get(key, []) if name in b.get(key, [])]
+            if common:
+                out[key] = common
+        elif key in ("description", "title"):
+            out[key] = a.get(key, b.get(key))
+        elif a.get(key) != b.get(key):
+            raise TransformError(f"{where}: '{key}' differs between operations")
+        else:
+            out[key] = copy.deepcopy(a[key])
+    return out
