@@ -100,6 +100,11 @@ class _Common:
         self._max_image_bytes, self._max_audio_bytes = max_image_bytes, max_audio_bytes
         return auth, self._base_url
 
+    @property
+    def base_url(self) -> str:
+        """The API server this client talks to."""
+        return self._base_url
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._base_url!r})"
 

@@ -1,0 +1,174 @@
+"""The local journal: every created generation is written here before waiting starts, so none is ever lost.
+
+A SQLite file under the user data directory (``AIMLAPI_VIDEO_HOME`` overrides it). Each write is its own
+committed transaction on a fresh connection, so a process killed with SIGKILL right after ``record`` still
+leaves the id on disk. The key is never stored; image payloads are stored as a short description.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+HOME_ENV_VAR = "AIMLAPI_VIDEO_HOME"
+FILE_NAME = "journal.sqlite3"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS generations (
+    id TEXT PRIMARY KEY,
+    model TEXT NOT NULL,
+    params TEXT NOT NULL,
+    base_url TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    status TEXT NOT NULL,
+    video_url TEXT,
+    credits_used REAL,
+    output_path TEXT,
+    saved INTEGER NOT NULL DEFAULT 0,
+    error TEXT
+)
+"""
+_COLUMNS = (
+    "id, model, params, base_url, created_at, updated_at, status, video_url, credits_used, output_path, saved, error"
+)
+_UPDATABLE = frozenset({"status", "video_url", "credits_used", "output_path", "saved", "error"})
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def default_home(environ: Mapping[str, str] = os.environ) -> Path:
+    """``AIMLAPI_VIDEO_HOME``, else the platform's user data directory for aimlapi-video."""
+    if environ.get(HOME_ENV_VAR):
+        return Path(environ[HOME_ENV_VAR]).expanduser()
+    import platformdirs  # noqa: PLC0415  (only the CLI needs it)
+
+    return Path(platformdirs.user_data_dir("aimlapi-video", appauthor=False))
+
+
+@attrs.frozen
+class Entry:
+    """One journalled generation."""
+
+    id: str
+    model: str
+    params: dict[str, Any]
+    base_url: str
+    created_at: str
+    updated_at: str
+    status: str
+    video_url: str | None
+    credits_used: float | None
+    output_path: str | None
+    saved: bool
+    error: str | None
+
+    @property
+    def prompt_summary(self) -> str:
+        """The prompt cut to 40 characters, for listings."""
+        prompt = str(self.params.get("prompt", ""))
+        return prompt if len(prompt) <= 40 else prompt[:39] + "…"
+
+
+class Journal:
+    """Reads and writes the journal file; safe to use from several processes at once."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @classmethod
+    def default(cls) -> Journal:
+        return cls(default_home() / FILE_NAME)
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fresh = not self.path.exists()
+        conn = sqlite3.connect(self.path, timeout=10)
+        try:
+            if fresh:
+                os.chmod(self.path, 0o600)  # prompts and URLs are the user's business
+            conn.execute(_SCHEMA)
+            with conn:  # one committed transaction
+                yield conn
+        finally:
+            conn.close()
+
+    def record(
+        self,
+        generation_id: str,
+        *,
+        model: str,
+        params: Mapping[str, Any],
+        base_url: str,
+        status: str,
+        output_path: str | None,
+    ) -> None:
+        """Write a newly created generation; called before any waiting starts."""
+        now = _now()
+        with self._connect() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO generations (id, model, params, base_url, created_at, updated_at, status,"
+                " output_path) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    generation_id,
+                    model,
+                    json.dumps(dict(params), sort_keys=True),
+                    base_url,
+                    now,
+                    now,
+                    status,
+                    output_path,
+                ),
+            )
+
+    def update(self, generation_id: str, **fields: Any) -> None:
+        """Change some of ``status``, ``video_url``, ``credits_used``, ``output_path``, ``saved``, ``error``."""
+        unknown = set(fields) - _UPDATABLE
+        if unknown:
+            raise ValueError(f"not journal fields: {', '.join(sorted(unknown))}")
+        if not fields:
+            return
+        columns = ", ".join(f"{name} = ?" for name in fields)
+        with self._connect() as conn:
+            # Column names come from the fixed _UPDATABLE set; every value is a bound parameter.
+            conn.execute(
+                f"UPDATE generations SET {columns}, updated_at = ? WHERE id = ?",  # noqa: S608
+                (*fields.values(), _now(), generation_id),
+            )
+
+    def get(self, generation_id: str) -> Entry | None:
+        """The entry for an id, or None."""
+        rows = self._select("WHERE id = ?", (generation_id,))
+        return rows[0] if rows else None
+
+    def last(self) -> Entry | None:
+        """The most recently created entry, or None when the journal is empty."""
+        rows = self._select("ORDER BY created_at DESC, rowid DESC LIMIT 1", ())
+        return rows[0] if rows else None
+
+    def entries(self, limit: int = 50) -> list[Entry]:
+        """The newest entries first."""
+        return self._select("ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,))
+
+    def _select(self, where: str, args: tuple[Any, ...]) -> list[Entry]:
+        if not self.path.exists():
+            return []
+        with self._connect() as conn:
+            # ``where`` is one of the fixed clauses written in this class; values are bound parameters.
+            query = f"SELECT {_COLUMNS} FROM generations {where}"  # noqa: S608
+            rows = conn.execute(query, args).fetchall()
+        return [
+            Entry(r[0], r[1], json.loads(r[2]), r[3], r[4], r[5], r[6], r[7], r[8], r[9], bool(r[10]), r[11])
+            for r in rows
+        ]
