@@ -177,8 +177,9 @@ class VideoUrlExpiredError(DownloadError):
         self.status_code = status_code
         self.generation_id = generation_id
         hint = f"call get({generation_id!r})" if generation_id else "call get() with the generation id"
-        super().__init__(f"video URL refused by its host (HTTP {status_code}); it may have expired: {hint} "
-                         "for a fresh URL")
+        super().__init__(
+            f"video URL refused by its host (HTTP {status_code}); it may have expired: {hint} for a fresh URL"
+        )
 
 
 _BY_STATUS: dict[int, type[APIError]] = {

@@ -408,7 +408,7 @@ def generate(
 @cli.command()
 @request_options
 @common
-def submit(opts: Options, *, image: str, prompt: str, dry_run: bool, **fields: Any) -> dict[str, Any]:
+def submit(opts: Options, *, image: str, prompt: str, dry_run: bool, **fields: Any) -> dict[str, Any] | None:
     """Submit IMAGE with a prompt; print the generation id and exit."""
     options = _options(**fields)
     if dry_run:
