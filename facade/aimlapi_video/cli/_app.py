@@ -81,6 +81,7 @@ class Options:
     debug: bool
     base_url: str | None
     api_key_file: Path | None
+    poll_interval: float | None = None
     started: float = attrs.field(factory=time.monotonic)
 
     def api_key(self) -> str | None:
@@ -98,9 +99,13 @@ class Options:
         return text.strip()
 
     def client(self, base_url: str | None = None) -> VideoClient:
-        from .. import VideoClient  # noqa: PLC0415
+        from .. import PollSchedule, VideoClient  # noqa: PLC0415
 
-        return VideoClient(self.api_key(), base_url=base_url or self.base_url)
+        schedule = None
+        if self.poll_interval is not None:
+            gap = self.poll_interval
+            schedule = PollSchedule(first_delay=gap, growth=1.0, max_delay=gap, jitter=0.0)
+        return VideoClient(self.api_key(), base_url=base_url or self.base_url, poll_schedule=schedule)
 
     def journal(self) -> Journal:
         from ._journal import Journal  # noqa: PLC0415
@@ -132,14 +137,34 @@ def common(command: F) -> F:
         "--api-key-file", type=click.Path(dir_okay=False, path_type=Path), help="Read the API key from this file."
     )
     @click.option("--base-url", help="API server (default: AIMLAPI_BASE_URL, else https://api.aimlapi.com).")
+    @click.option(
+        "--poll-interval",
+        type=click.FloatRange(min=0, min_open=True),
+        envvar="AIMLAPI_VIDEO_POLL_INTERVAL",
+        help="Fixed seconds between status checks (default: adaptive, 2 s growing to 7.5 s).",
+    )
     @click.option("--debug", is_flag=True, help="Show debug logs and tracebacks.")
     @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
     @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout.")
     @functools.wraps(command)
     def wrapper(
-        as_json: bool, quiet: bool, debug: bool, base_url: str | None, api_key_file: Path | None, **kwargs: Any
+        *,
+        as_json: bool,
+        quiet: bool,
+        debug: bool,
+        poll_interval: float | None,
+        base_url: str | None,
+        api_key_file: Path | None,
+        **kwargs: Any,
     ) -> None:
-        opts = Options(as_json, quiet, debug, base_url, api_key_file)
+        opts = Options(
+            as_json=as_json,
+            quiet=quiet,
+            debug=debug,
+            base_url=base_url,
+            api_key_file=api_key_file,
+            poll_interval=poll_interval,
+        )
         _run(opts, lambda: command(opts, **kwargs))
 
     return wrapper  # type: ignore[return-value]

@@ -55,7 +55,7 @@ class PlainRenderer:
         self._stream.flush()
 
     def waiting(self, event: ProgressEvent) -> None:
-        nxt = f", next check in {event.next_check_in:.0f}s" if event.next_check_in is not None else ""
+        nxt = f", next check in {event.next_check_in:.1f}s" if event.next_check_in is not None else ""
         self._line(f"status: {event.status} after {event.elapsed:.0f}s ({event.checks} checks{nxt})")
 
     def downloading(self, progress: DownloadProgress) -> None:
@@ -85,7 +85,7 @@ class RichRenderer:
         self._task: Any = None
 
     def waiting(self, event: ProgressEvent) -> None:
-        nxt = f" · next check in {event.next_check_in:.0f}s" if event.next_check_in is not None else ""
+        nxt = f" · next check in {event.next_check_in:.1f}s" if event.next_check_in is not None else ""
         text = f"[bold]{event.status}[/] · {event.elapsed:.0f}s elapsed · {event.checks} checks{nxt}"
         if self._status is None:
             self._status = self._console.status(text)
