@@ -1,0 +1,5 @@
+"""Entry point of ``python -m aimlapi_video.testing``."""
+
+from ._cli import main
+
+raise SystemExit(main())
