@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, TypeAlias, TypeVar
 
 import attrs
-import httpx
 from aiml_api_client.models import CreateVideoGenerationRequest, VideoGeneration
 from aiml_api_client.types import Response
 
@@ -31,7 +30,7 @@ from ._errors import (
 )
 from ._models import Completed, Failed, GenerationState, Job, Pending, ProgressEvent
 from ._polling import PollClock, PollSchedule
-from ._responses import NEVER_SENT, UNREADABLE, api_error, describe_failure
+from ._responses import NEVER_SENT, NO_ANSWER, api_error, describe_failure
 from ._status import to_state
 
 logger = logging.getLogger("aimlapi_video")
@@ -114,7 +113,7 @@ def submit(body: CreateVideoGenerationRequest, settings: Settings) -> Steps[Job]
             logger.warning("submit: %s; nothing was sent, retrying (attempt %d)", describe_failure(exc), attempt + 1)
             yield Sleep(_backoff(attempt))
             continue
-        except (httpx.TransportError, *UNREADABLE) as exc:
+        except NO_ANSWER as exc:
             raise SubmitUncertainError(describe_failure(exc)) from exc
 
         code = int(response.status_code)
@@ -140,7 +139,7 @@ def check(generation_id: str) -> Steps[GenerationState]:
     """One status check, with every failure mapped to this package's exceptions."""
     try:
         response: Response[VideoGeneration] = yield Fetch(generation_id)
-    except (httpx.TransportError, *UNREADABLE) as exc:
+    except NO_ANSWER as exc:
         raise APIConnectionError(f"status check for {generation_id} failed: {describe_failure(exc)}") from exc
     code = int(response.status_code)
     if code == 200 and isinstance(response.parsed, VideoGeneration):

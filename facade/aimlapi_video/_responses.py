@@ -19,6 +19,8 @@ from ._polling import parse_retry_after
 NEVER_SENT: tuple[type[Exception], ...] = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 #: What the generated parser raises on a body of the wrong shape (missing key, list for an object, not JSON).
 UNREADABLE: tuple[type[Exception], ...] = (ValueError, KeyError, TypeError, AttributeError)
+#: Every way a request can fail without a usable answer: the transport broke, or the body was unreadable.
+NO_ANSWER: tuple[type[Exception], ...] = (httpx.TransportError, *UNREADABLE)
 _MAX_MESSAGE = 300
 
 
