@@ -39,6 +39,9 @@ unit: $(STAMP)  ## Run the test suite only
 
 test: check-generated lint unit  ## Everything CI checks: drift, lint, types, tests
 
+demo: $(STAMP)  ## Generate a video from examples/sunrise.png against the local emulator (offline)
+	$(BIN)/python scripts/demo.py
+
 update-spec: $(STAMP)  ## Fetch upstream's spec files (or SOURCE_DIR=dir), report the change, regenerate
 	$(BIN)/python scripts/update_spec.py $(if $(SOURCE_DIR),--source-dir $(SOURCE_DIR))
 
