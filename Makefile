@@ -42,6 +42,9 @@ test: check-generated lint unit  ## Everything CI checks: drift, lint, types, te
 demo: $(STAMP)  ## Generate a video from examples/sunrise.png against the local emulator (offline)
 	$(BIN)/python scripts/demo.py
 
+bench: $(STAMP)  ## Run the benchmarks and rewrite BENCHMARKS.md (minutes; not part of make test)
+	$(BIN)/python bench/run.py
+
 update-spec: $(STAMP)  ## Fetch upstream's spec files (or SOURCE_DIR=dir), report the change, regenerate
 	$(BIN)/python scripts/update_spec.py $(if $(SOURCE_DIR),--source-dir $(SOURCE_DIR))
 
