@@ -39,6 +39,7 @@ from spec_transforms import (
     set_operation_ids,
     strip_docs_only,
     unmaterialize_request_defaults,
+    upgrade_to_openapi_3_1,
     widen_video_generation,
 )
 
@@ -66,6 +67,7 @@ PIPELINE: tuple[Transform, ...] = (
     hoist_nested("VideoGeneration"),
     open_enum("VideoGeneration", "status"),
     widen_video_generation("VideoGeneration"),
+    upgrade_to_openapi_3_1,
 )
 
 

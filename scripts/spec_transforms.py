@@ -413,3 +413,47 @@ def _loosest(a: Any, b: Any, where: str) -> Any:
         else:
             out[key] = copy.deepcopy(a[key])
     return out
+
+
+def _null_admitting(schema: dict[str, Any]) -> dict[str, Any]:
+    """The 3.1 form of a schema that carried ``nullable: true``."""
+    rest = {k: v for k, v in schema.items() if k != "nullable"}
+    null: dict[str, Any] = {"type": "null"}
+    if isinstance(rest.get("type"), str) and not {"allOf", "anyOf", "oneOf", "$ref"} & rest.keys():
+        rest["type"] = [rest["type"], "null"]
+        if "enum" in rest and None not in rest["enum"]:
+            rest["enum"] = [*rest["enum"], None]
+        return rest
+    if "anyOf" in rest:
+        return {**rest, "anyOf": [*rest["anyOf"], null]}
+    if "$ref" in rest:
+        target = {"$ref": rest.pop("$ref")}
+        return {**rest, "anyOf": [target, null]}
+    if "allOf" in rest and len(rest["allOf"]) == 1:
+        return {**{k: v for k, v in rest.items() if k != "allOf"}, "anyOf": [rest["allOf"][0], null]}
+    if {"allOf", "oneOf"} & rest.keys():
+        return {"anyOf": [rest, null]}
+    return rest  # no type constraint at all: null is already allowed
+
+
+def upgrade_to_openapi_3_1(spec: Spec) -> Spec:
+    """In OpenAPI 3.0, ``nullable`` beside ``allOf``/``anyOf``/``$ref`` admits no ``null`` for validators.
+
+    Hoisting a nullable inline object leaves exactly that shape, so a strict validator (openapi-core) rejects
+    the ``video: null`` that upstream declares valid. OpenAPI 3.1 says it precisely: ``anyOf [..., {type: null}]``.
+    """
+
+    def convert(node: Any) -> Any:
+        if isinstance(node, list):
+            return [convert(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        out = {key: convert(value) for key, value in node.items()}
+        if out.get("nullable") is True:
+            return _null_admitting(out)
+        out.pop("nullable", None)
+        return out
+
+    out = convert(copy.deepcopy(spec))
+    out["openapi"] = "3.1.0"
+    return out  # type: ignore[no-any-return]

@@ -20,6 +20,7 @@ from spec_transforms import (
     set_operation_ids,
     strip_docs_only,
     unmaterialize_request_defaults,
+    upgrade_to_openapi_3_1,
     widen_video_generation,
 )
 
@@ -325,3 +326,35 @@ def test_widen_video_generation_admits_the_live_forms() -> None:
     assert ["detail"] == schemas["VGErrorDetail"]["required"]
     assert {"credits_used", "tokens_used", "usd_spent"} == set(schemas["VGUsage"]["properties"])
     assert "required" not in schemas["VGUsage"]
+
+
+def test_upgrade_to_openapi_3_1_makes_nullable_precise() -> None:
+    """`nullable` beside a reference admits no null in 3.0; in 3.1 it becomes an explicit null branch."""
+    spec = doc(
+        {},
+        components={
+            "schemas": {
+                "VG": {
+                    "type": "object",
+                    "properties": {
+                        "meta": {"allOf": [ref("Meta")], "nullable": True, "description": "d"},
+                        "error": {"anyOf": [ref("E1"), ref("E2")], "nullable": True},
+                        "video": {"$ref": "#/components/schemas/V", "nullable": True},
+                        "name": {"type": "string", "nullable": True},
+                        "size": {"type": "integer", "enum": [1, 2], "nullable": True},
+                        "plain": {"type": "string", "nullable": False},
+                    },
+                }
+            }
+        },
+    )
+    out = upgrade_to_openapi_3_1(spec)
+    props = out["components"]["schemas"]["VG"]["properties"]
+    null = {"type": "null"}
+    assert "3.1.0" == out["openapi"]
+    assert {"anyOf": [ref("Meta"), null], "description": "d"} == props["meta"]
+    assert {"anyOf": [ref("E1"), ref("E2"), null]} == props["error"]
+    assert {"anyOf": [ref("V"), null]} == props["video"]
+    assert {"type": ["string", "null"]} == props["name"]
+    assert {"type": ["integer", "null"], "enum": [1, 2, None]} == props["size"]
+    assert {"type": "string"} == props["plain"]

@@ -166,9 +166,9 @@ class VideoGeneration:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                meta_type_1 = VideoGenerationMeta.from_dict(data)
+                meta_type_0 = VideoGenerationMeta.from_dict(data)
 
-                return meta_type_1
+                return meta_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(None | Unset | VideoGenerationMeta, data)

@@ -58,9 +58,9 @@ class VideoGenerationMeta:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                usage_type_1 = VideoGenerationUsage.from_dict(data)
+                usage_type_0 = VideoGenerationUsage.from_dict(data)
 
-                return usage_type_1
+                return usage_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
             return cast(None | Unset | VideoGenerationUsage, data)
