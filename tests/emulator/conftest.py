@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from aimlapi_video.testing import FakeAIMLAPI, ManualClock, Scenario
 
 API = "/v2/video/generations"

@@ -9,6 +9,11 @@ from typing import Any
 
 import httpx
 import pytest
+from openapi_core import OpenAPI
+from openapi_core.datatypes import RequestParameters
+from openapi_core.validation.request.exceptions import RequestBodyValidationError, SecurityValidationError
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+
 from aimlapi_video.testing import (
     FakeAIMLAPI,
     IdStyle,
@@ -19,10 +24,6 @@ from aimlapi_video.testing import (
     UsageStyle,
     VideoStyle,
 )
-from openapi_core import OpenAPI
-from openapi_core.datatypes import RequestParameters
-from openapi_core.validation.request.exceptions import RequestBodyValidationError, SecurityValidationError
-from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 pytestmark = pytest.mark.anyio
 SPEC = Path(__file__).resolve().parents[2] / "openapi" / "aimlapi-video.json"

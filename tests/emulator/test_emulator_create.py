@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from aimlapi_video.testing import FakeAIMLAPI, IdStyle, JobPlan, Scenario
 
 pytestmark = pytest.mark.anyio

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from aimlapi_video.testing import FakeAIMLAPI, Fault, JobPlan, Route, Scenario
 
 pytestmark = pytest.mark.anyio

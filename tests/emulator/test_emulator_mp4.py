@@ -5,6 +5,7 @@ from __future__ import annotations
 import struct
 
 import pytest
+
 from aimlapi_video.testing import SizedVideo, build_mp4, smallest_video_size
 from aimlapi_video.testing._h264 import encode_solid_frames
 from aimlapi_video.testing._mp4 import CHUNK_SIZE

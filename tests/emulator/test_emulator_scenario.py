@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
+
 from aimlapi_video.testing import (
     Fault,
     FaultKind,

@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from aimlapi_video.testing import FakeAIMLAPI, JobPlan, ManualClock, Scenario, SizedVideo, build_mp4
 
 pytestmark = pytest.mark.anyio

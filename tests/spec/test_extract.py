@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from extract_spec import ExtractError, extract, fragment_name, json_blocks, main
 
+from extract_spec import ExtractError, extract, fragment_name, json_blocks, main
 from tests.conftest import ROOT, shared_file
 
 PAGE = ("upstream", "wan-2.6-flash-image-to-video.md")

@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openapi_core import OpenAPI
+from openapi_core.testing import MockRequest, MockResponse
+
 from aiml_api_client.models import VideoGeneration, VideoGenerationStatus
 from aiml_api_client.models.video_generation_error_detail import VideoGenerationErrorDetail
 from aiml_api_client.models.video_generation_video import VideoGenerationVideo
@@ -15,9 +18,6 @@ from aiml_api_client.types import Unset
 from build_spec import BuildError, build, dump, load_fragments, main, merge
 from check_generated import drift
 from generate_client import generate
-from openapi_core import OpenAPI
-from openapi_core.testing import MockRequest, MockResponse
-
 from tests.conftest import ROOT
 
 UPSTREAM = ROOT / "openapi" / "upstream"

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from build_spec import CREATE, GET, build, dump
 from generate_client import generate
 from spec_transforms import TransformError, merge_response_schemas
-from update_spec import reduce_raw
-
 from tests.conftest import shared_file
+from update_spec import reduce_raw
 
 ENDPOINT = "/v2/video/generations"
 SIBLINGS = {

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from spec_diff import Change, SpecDiffError, diff_specs, format_json, format_text, load_spec, main
 
+from spec_diff import Change, SpecDiffError, diff_specs, format_json, format_text, load_spec, main
 from tests.conftest import ROOT
 
 SPEC: dict[str, Any] = json.loads((ROOT / "openapi" / "aimlapi-video.json").read_text(encoding="utf-8"))

@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 import pytest
+
 from spec_transforms import (
     TransformError,
     add_response_descriptions,

@@ -13,17 +13,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import build_spec
-import generate_client
 import httpx
 import pytest
+
+import build_spec
+import generate_client
 import update_spec
 from extract_spec import dump
 from generate_client import GenerateError
 from spec_transforms import strip_docs_only
-from update_spec import UpdateError, drop_unused_security_schemes, load_sources, main, reduce_raw
-
 from tests.conftest import ROOT, shared_file
+from update_spec import UpdateError, drop_unused_security_schemes, load_sources, main, reduce_raw
 
 POST_RAW, GET_RAW = "wan-2-6-image-to-video-flash.json", "universal-video-fetch.json"
 POST, GET = "post_v2_video_generations.json", "get_v2_video_generations.json"

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from aimlapi_video._download import (
     DownloadProgress,
     _DownloadCore,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from aimlapi_video import _media
 from aimlapi_video._errors import InvalidInputError
 from aimlapi_video._media import (

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+
 from aimlapi_video import (
     APIConnectionError,
     AuthenticationError,
@@ -14,7 +15,6 @@ from aimlapi_video import (
     RateLimitError,
     SubmitUncertainError,
 )
-
 from tests.unit.harness import PNG, FakeAPI, Reply, Runner, api_error_body, job
 
 Make = Callable[..., Runner]

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+
 from aimlapi_video import (
     APIConnectionError,
     AuthenticationError,
@@ -20,7 +21,6 @@ from aimlapi_video import (
     Usage,
     WaitTimeoutError,
 )
-
 from tests.unit.harness import FakeAPI, FakeClock, Runner, api_error_body, done, job
 
 Make = Callable[..., Runner]

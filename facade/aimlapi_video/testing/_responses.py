@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
-from aiml_api_client.models import VideoGenerationStatus
 from starlette.responses import JSONResponse, Response
+
+from aiml_api_client.models import VideoGenerationStatus
 
 from ._scenario import Outcome, StatusStyle, UsageStyle, VideoStyle
 from ._state import Job, Stage
