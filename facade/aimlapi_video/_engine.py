@@ -235,9 +235,9 @@ def generate(
     """Submit, wait, download. Once an id exists, any exception leaving here carries it in a note."""
     job = yield from submit(body, settings)
     try:
-        done = yield from wait(job.id, settings, timeout=timeout, on_progress=on_progress)
         if on_submitted is not None:
             on_submitted(job)
+        done = yield from wait(job.id, settings, timeout=timeout, on_progress=on_progress)
         path = None
         if output is not None:
             path = yield Save(done.video_url, output, overwrite, done.id, on_progress)
