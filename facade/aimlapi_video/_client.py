@@ -17,6 +17,7 @@ from typing import Any, Self, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
+
 from aiml_api_client.api.default import create_video_generation, get_video_generation
 from aiml_api_client.client import Client
 from aiml_api_client.models import CreateVideoGenerationRequest
@@ -59,6 +60,16 @@ def _check_output(output: str | os.PathLike[str] | None, overwrite: bool) -> Pat
     if not path.parent.is_dir():
         raise InvalidInputError("output", f"directory {path.parent} does not exist")
     return path
+
+
+def _check_wait(timeout: float | None, **callbacks: object) -> float | None:
+    """Refuse a wait deadline or callback that would fail only later (in generate, after the paid POST)."""
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0):
+        raise InvalidInputError("timeout", f"must be a positive number of seconds, got {timeout!r}")
+    for name, callback in callbacks.items():
+        if callback is not None and not callable(callback):
+            raise InvalidInputError(name, f"must be callable, got {type(callback).__name__}")
+    return timeout
 
 
 def _timeout(timeout: httpx.Timeout | float | None) -> httpx.Timeout:
@@ -310,7 +321,7 @@ class VideoClient(_Common):
 
     def iter_status(self, generation_id: str, *, timeout: float | None = None) -> Iterator[GenerationState]:
         """Yield the state after every status check until a terminal one (yielded last)."""
-        steps = engine.poll(_check_id(generation_id), self._settings, timeout=timeout)
+        steps = engine.poll(_check_id(generation_id), self._settings, timeout=_check_wait(timeout))
         yield from _drive_iter(steps, self._perform, [])
 
     def wait(
@@ -321,6 +332,7 @@ class VideoClient(_Common):
         on_progress: Callable[[ProgressEvent], None] | None = None,
     ) -> Completed:
         """Poll until done. Raises GenerationFailedError, or WaitTimeoutError at the deadline."""
+        timeout = _check_wait(timeout, on_progress=on_progress)
         steps = engine.wait(_check_id(generation_id), self._settings, timeout=timeout, on_progress=on_progress)
         return _drive(steps, self._perform)
 
@@ -360,6 +372,7 @@ class VideoClient(_Common):
     ) -> GenerationResult:
         """Submit, wait and (with ``output``) download, in one call. ``on_submitted`` gets the id first."""
         dest = _check_output(output, overwrite)
+        _check_wait(timeout, on_progress=on_progress, on_submitted=on_submitted)
         body = self._body(locals())
         steps = engine.generate(
             body,
@@ -495,7 +508,7 @@ class AsyncVideoClient(_Common):
 
     async def iter_status(self, generation_id: str, *, timeout: float | None = None) -> AsyncIterator[GenerationState]:
         """Yield the state after every status check until a terminal one (yielded last)."""
-        steps = engine.poll(_check_id(generation_id), self._settings, timeout=timeout)
+        steps = engine.poll(_check_id(generation_id), self._settings, timeout=_check_wait(timeout))
         async for state in _adrive_iter(steps, self._perform, []):
             yield state
 
@@ -507,6 +520,7 @@ class AsyncVideoClient(_Common):
         on_progress: Callable[[ProgressEvent], None] | None = None,
     ) -> Completed:
         """Poll until done. Raises GenerationFailedError, or WaitTimeoutError at the deadline."""
+        timeout = _check_wait(timeout, on_progress=on_progress)
         steps = engine.wait(_check_id(generation_id), self._settings, timeout=timeout, on_progress=on_progress)
         return await _adrive(steps, self._perform)
 
@@ -546,6 +560,7 @@ class AsyncVideoClient(_Common):
     ) -> GenerationResult:
         """Submit, wait and (with ``output``) download, in one call. ``on_submitted`` gets the id first."""
         dest = _check_output(output, overwrite)
+        _check_wait(timeout, on_progress=on_progress, on_submitted=on_submitted)
         body = self._body(locals())
         steps = engine.generate(
             body,

@@ -44,7 +44,11 @@ class PollSchedule:
 
     def base_delay(self, checks: int) -> float:
         """The gap after ``checks`` checks, before jitter."""
-        return min(self.max_delay, self.first_delay * self.growth ** max(0, checks - 1))
+        try:
+            grown = self.first_delay * self.growth ** max(0, checks - 1)
+        except OverflowError:  # growth ** n overflows a float after enough checks (hours into a long wait)
+            return self.max_delay
+        return min(self.max_delay, grown)
 
     def delay(self, checks: int, *, rand: Callable[[], float] = random.random) -> float:
         """The gap after ``checks`` checks, with jitter drawn from ``rand`` (uniform in [0, 1))."""

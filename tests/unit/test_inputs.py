@@ -1,0 +1,256 @@
+"""Bad input is refused with a one-line InvalidInputError naming it, before any request is sent or paid for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aiml_api_client.models import (
+    CreateVideoGenerationRequestDuration,
+    CreateVideoGenerationRequestResolution,
+    CreateVideoGenerationRequestShotType,
+)
+from aimlapi_video import InvalidInputError
+from aimlapi_video import _request as request_module
+from tests.unit.harness import PNG, FakeAPI, Runner, job
+
+Make = Callable[..., Runner]
+
+#: (case id, keyword arguments for submit/generate after image and prompt, the input the error must name)
+BAD_CREATE_ARGUMENTS: list[tuple[str, dict[str, Any], str]] = [
+    ("duration 7", {"duration": 7}, "duration"),
+    ("duration as a string", {"duration": "10"}, "duration"),
+    ("duration True", {"duration": True}, "duration"),
+    ("duration 5.5", {"duration": 5.5}, "duration"),
+    ("duration None", {"duration": None}, "duration"),
+    ("resolution 4k", {"resolution": "4k"}, "resolution"),
+    ("resolution uppercase", {"resolution": "720P"}, "resolution"),
+    ("resolution number", {"resolution": 720}, "resolution"),
+    ("shot_type triple", {"shot_type": "triple"}, "shot_type"),
+    ("negative_prompt empty", {"negative_prompt": "  "}, "negative_prompt"),
+    ("negative_prompt not text", {"negative_prompt": 3}, "negative_prompt"),
+    ("seed -1", {"seed": -1}, "seed"),
+    ("seed 2**32", {"seed": 2**32}, "seed"),
+    ("seed 1.5", {"seed": 1.5}, "seed"),
+    ("seed True", {"seed": True}, "seed"),
+    ("seed as a string", {"seed": "7"}, "seed"),
+    ("generate_audio yes", {"generate_audio": "yes"}, "generate_audio"),
+    ("generate_audio 1", {"generate_audio": 1}, "generate_audio"),
+    ("enhance_prompt 1", {"enhance_prompt": 1}, "enhance_prompt"),
+    ("extra clashes with duration", {"extra": {"duration": 10}}, "extra"),
+    ("extra clashes with image_url", {"extra": {"image_url": "https://example.com/x.png"}}, "extra"),
+    ("extra clashes with model", {"extra": {"model": "other/model"}}, "extra"),
+    ("extra not a mapping", {"extra": [("tail_image_url", "x")]}, "extra"),
+    ("extra a string", {"extra": "tail_image_url=x"}, "extra"),
+    ("extra with a non-string key", {"extra": {1: "x"}}, "extra"),
+    ("audio with generate_audio False", {"audio": b"ID3" + bytes(64), "generate_audio": False}, "audio"),
+]
+#: (case id, image, prompt, the input the error must name)
+BAD_IMAGE_OR_PROMPT: list[tuple[str, Any, Any, str]] = [
+    ("empty prompt", PNG, "", "prompt"),
+    ("whitespace prompt", PNG, " \n\t ", "prompt"),
+    ("prompt not text", PNG, 42, "prompt"),
+    ("prompt None", PNG, None, "prompt"),
+    ("prompt too long", PNG, "x" * (request_module.MAX_PROMPT_CHARS + 1), "prompt"),
+    ("missing image file", "/nonexistent/dir/photo.png", "p", "image"),
+    ("empty image bytes", b"", "p", "image"),
+    ("image not an image", b"just some text", "p", "image"),
+    ("image of the wrong type", 12345, "p", "image"),
+]
+
+
+def invoke(runner: Runner, method: str, *args: Any, **kwargs: Any) -> Any:
+    """Call a client method; ``iter_status`` is iterated to the end."""
+    if method == "iter_status":
+        return runner.states(*args, **kwargs)
+    return runner(method, *args, **kwargs)
+
+
+def assert_clear(error: InvalidInputError, name: str) -> None:
+    """Names the input in its attribute and at the start of its one-line message."""
+    assert name == error.name
+    assert str(error).startswith(f"{name}: ")
+    assert "\n" not in str(error)
+    assert isinstance(error, ValueError)
+
+
+def assert_nothing_sent(api: FakeAPI) -> None:
+    """No request of any kind reached the API or the video host."""
+    assert ([], []) == (api.requests, api.video_requests)
+
+
+@pytest.mark.parametrize("method", ["submit", "generate"])
+@pytest.mark.parametrize(
+    ("arguments", "name"), [c[1:] for c in BAD_CREATE_ARGUMENTS], ids=[c[0] for c in BAD_CREATE_ARGUMENTS]
+)
+def test_a_bad_create_argument_is_refused_before_the_post(
+    make: Make, method: str, arguments: dict[str, Any], name: str
+) -> None:
+    """submit() and generate() check every option before anything is sent."""
+    api = FakeAPI(posts=[lambda _: job("queued")])
+    with pytest.raises(InvalidInputError) as info:
+        make(api)(method, PNG, "a cat", **arguments)
+    assert_clear(info.value, name)
+    assert_nothing_sent(api)
+
+
+@pytest.mark.parametrize("method", ["submit", "generate"])
+@pytest.mark.parametrize(
+    ("image", "prompt", "name"), [c[1:] for c in BAD_IMAGE_OR_PROMPT], ids=[c[0] for c in BAD_IMAGE_OR_PROMPT]
+)
+def test_a_bad_image_or_prompt_is_refused_before_the_post(
+    make: Make, method: str, image: Any, prompt: Any, name: str
+) -> None:
+    """The two positional inputs are checked like the options."""
+    api = FakeAPI(posts=[lambda _: job("queued")])
+    with pytest.raises(InvalidInputError) as info:
+        make(api)(method, image, prompt)
+    assert_clear(info.value, name)
+    assert_nothing_sent(api)
+
+
+def test_a_missing_image_message_names_the_path(make: Make, tmp_path: Path) -> None:
+    """The user learns which file was not found."""
+    missing = tmp_path / "photo.png"
+    with pytest.raises(InvalidInputError, match=r"photo\.png") as info:
+        make(FakeAPI())("submit", str(missing), "p")
+    assert_clear(info.value, "image")
+
+
+def test_cheap_checks_come_before_reading_the_image(make: Make) -> None:
+    """A bad duration is reported even when the image is also unusable: no file is read for a typo."""
+    with pytest.raises(InvalidInputError) as info:
+        make(FakeAPI())("submit", "/nonexistent/photo.png", "p", duration=7)
+    assert_clear(info.value, "duration")
+
+
+def test_a_duration_error_lists_the_allowed_values(make: Make) -> None:
+    """The message says what would have been accepted."""
+    with pytest.raises(InvalidInputError) as info:
+        make(FakeAPI())("submit", PNG, "p", duration=7)
+    assert "duration: must be one of 5, 10, 15, got 7" == str(info.value)
+
+
+@pytest.mark.parametrize("generation_id", ["", "   ", None, 42])
+@pytest.mark.parametrize("method", ["get", "wait", "iter_status", "download"])
+def test_a_bad_generation_id_is_refused_before_any_request(
+    make: Make, tmp_path: Path, method: str, generation_id: Any
+) -> None:
+    """get, wait, iter_status and download all need a non-empty id."""
+    api = FakeAPI(gets=[lambda _: job("queued")])
+    runner = make(api)
+    args = (generation_id, tmp_path / "v.mp4") if method == "download" else (generation_id,)
+    with pytest.raises(InvalidInputError) as info:
+        invoke(runner, method, *args)
+    assert_clear(info.value, "generation_id")
+    assert_nothing_sent(api)
+    assert [] == list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("method", ["generate", "download"])
+def test_an_existing_output_is_refused_before_anything_is_paid(make: Make, tmp_path: Path, method: str) -> None:
+    """Without overwrite=True, an existing file stops the call before the POST (or the status check)."""
+    output = tmp_path / "v.mp4"
+    output.write_bytes(b"keep me")
+    api = FakeAPI(posts=[lambda _: job("queued")], gets=[lambda _: job("queued")])
+    runner = make(api)
+    with pytest.raises(InvalidInputError) as info:
+        invoke(runner, *(("generate", PNG, "p") if method == "generate" else ("download", "gen-1")), output=output)
+    assert_clear(info.value, "output")
+    assert "overwrite=True" in str(info.value)
+    assert_nothing_sent(api)
+    assert b"keep me" == output.read_bytes()
+
+
+@pytest.mark.parametrize("method", ["generate", "download"])
+@pytest.mark.parametrize("where", ["missing directory", "a directory"])
+def test_an_unusable_output_path_is_refused_before_anything_is_paid(
+    make: Make, tmp_path: Path, method: str, where: str
+) -> None:
+    """A file in a directory that does not exist, or a directory itself."""
+    output = tmp_path / "nope" / "v.mp4" if where == "missing directory" else tmp_path
+    api = FakeAPI(posts=[lambda _: job("queued")], gets=[lambda _: job("queued")])
+    runner = make(api)
+    with pytest.raises(InvalidInputError) as info:
+        invoke(runner, *(("generate", PNG, "p") if method == "generate" else ("download", "gen-1")), output=output)
+    assert_clear(info.value, "output")
+    assert_nothing_sent(api)
+    assert [] == list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("method", ["generate", "wait", "iter_status"])
+@pytest.mark.parametrize("timeout", ["600", -1, 0, True, float("nan")])
+def test_a_bad_wait_timeout_is_refused_before_anything_is_paid(make: Make, method: str, timeout: Any) -> None:
+    """A wait deadline must be a positive number of seconds; generate() checks it before the POST."""
+    api = FakeAPI(posts=[lambda _: job("queued")], gets=[lambda _: job("queued")])
+    runner = make(api)
+    args = (PNG, "p") if method == "generate" else ("gen-1",)
+    with pytest.raises(InvalidInputError) as info:
+        invoke(runner, method, *args, timeout=timeout)
+    assert_clear(info.value, "timeout")
+    assert_nothing_sent(api)
+
+
+@pytest.mark.parametrize("callback", ["on_progress", "on_submitted"])
+def test_a_callback_that_is_not_callable_is_refused_before_the_post(make: Make, callback: str) -> None:
+    """Otherwise the generation would be created and billed before the TypeError."""
+    api = FakeAPI(posts=[lambda _: job("queued")], gets=[lambda _: job("queued")])
+    with pytest.raises(InvalidInputError) as info:
+        make(api)("generate", PNG, "p", **{callback: "print"})
+    assert_clear(info.value, callback)
+    assert_nothing_sent(api)
+
+
+@pytest.mark.parametrize(
+    ("options", "name"),
+    [
+        ({"max_submit_attempts": 0}, "max_submit_attempts"),
+        ({"base_url": "ftp://api.example.com"}, "base_url"),
+        ({"base_url": "api.aimlapi.com"}, "base_url"),
+    ],
+)
+def test_bad_client_options_are_refused_at_construction(make: Make, options: dict[str, Any], name: str) -> None:
+    """Construction checks its own arguments, naming them."""
+    api = FakeAPI()
+    with pytest.raises(InvalidInputError) as info:
+        make(api, **options)
+    assert_clear(info.value, name)
+    assert_nothing_sent(api)
+
+
+def test_allowed_values_come_from_the_generated_enums() -> None:
+    """Regenerating the client from a changed spec changes what is accepted, with no second list to edit."""
+    assert tuple(int(x) for x in CreateVideoGenerationRequestDuration) == request_module.DURATIONS
+    assert tuple(x.value for x in CreateVideoGenerationRequestResolution) == request_module.RESOLUTIONS
+    assert tuple(x.value for x in CreateVideoGenerationRequestShotType) == request_module.SHOT_TYPES
+    assert (5, 10, 15) == request_module.DURATIONS
+    assert 5 == request_module.DEFAULT_DURATION
+    assert request_module.DEFAULT_DURATION in request_module.DURATIONS
+
+
+@pytest.mark.parametrize(
+    ("field", "members"),
+    [
+        ("duration", list(CreateVideoGenerationRequestDuration)),
+        ("resolution", list(CreateVideoGenerationRequestResolution)),
+        ("shot_type", list(CreateVideoGenerationRequestShotType)),
+    ],
+)
+def test_every_enum_value_is_accepted_and_sent(make: Make, field: str, members: list[Any]) -> None:
+    """Each value the spec allows reaches the request body unchanged."""
+    api = FakeAPI(posts=[lambda _: job("queued")] * len(members))
+    runner = make(api)
+    for member in members:
+        runner("submit", PNG, "p", **{field: member.value})
+    assert [m.value for m in members] == [body[field] for body in api.post_bodies()]
+
+
+@pytest.mark.parametrize("seed", [0, 2**32 - 1])
+def test_the_seed_range_is_inclusive(make: Make, seed: int) -> None:
+    """Both ends of the unsigned 32-bit range are sent."""
+    api = FakeAPI(posts=[lambda _: job("queued")])
+    make(api)("submit", PNG, "p", seed=seed)
+    assert seed == api.post_bodies()[0]["seed"]
