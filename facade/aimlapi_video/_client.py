@@ -107,6 +107,7 @@ class _Common:
             max_submit_attempts=max_submit_attempts,
             max_status_failures=max_status_failures,
             clock=clock or time.monotonic,
+            redact=auth.redact,
         )
         self._max_image_bytes, self._max_audio_bytes = max_image_bytes, max_audio_bytes
         return auth, self._base_url
@@ -137,7 +138,7 @@ class _Common:
     def _download_steps(self, generation: Completed | str) -> Steps[Completed]:
         if isinstance(generation, Completed):
             return generation
-        state = yield from engine.check(_check_id(generation))
+        state = yield from engine.check(_check_id(generation), self._settings)
         if not isinstance(state, Completed):
             raise InvalidInputError("generation", f"generation {state.id} is {state.status!r}, not completed")
         return state
@@ -317,7 +318,7 @@ class VideoClient(_Common):
 
     def get(self, generation_id: str) -> GenerationState:
         """One status check: ``Pending``, ``Completed`` or ``Failed``."""
-        return _drive(engine.check(_check_id(generation_id)), self._perform)
+        return _drive(engine.check(_check_id(generation_id), self._settings), self._perform)
 
     def iter_status(self, generation_id: str, *, timeout: float | None = None) -> Iterator[GenerationState]:
         """Yield the state after every status check until a terminal one (yielded last)."""
@@ -504,7 +505,7 @@ class AsyncVideoClient(_Common):
 
     async def get(self, generation_id: str) -> GenerationState:
         """One status check: ``Pending``, ``Completed`` or ``Failed``."""
-        return await _adrive(engine.check(_check_id(generation_id)), self._perform)
+        return await _adrive(engine.check(_check_id(generation_id), self._settings), self._perform)
 
     async def iter_status(self, generation_id: str, *, timeout: float | None = None) -> AsyncIterator[GenerationState]:
         """Yield the state after every status check until a terminal one (yielded last)."""

@@ -82,6 +82,11 @@ class BearerAuth(httpx.Auth):
             request.headers["Authorization"] = self._header
         yield request
 
+    def redact(self, text: str) -> str:
+        """``text`` with the key replaced by ``<redacted>``."""
+        key = self._header.removeprefix("Bearer ")
+        return text.replace(key, "<redacted>")
+
     def __repr__(self) -> str:
         return f"BearerAuth(key=<redacted>, host={self._host!r})"
 

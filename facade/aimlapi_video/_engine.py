@@ -92,6 +92,8 @@ class Settings:
     max_retry_after: float = 120.0
     clock: Callable[[], float] = attrs.field(default=time.monotonic, repr=False)
     rand: Callable[[], float] = attrs.field(default=random.random, repr=False)
+    #: Removes the API key from text the server sent back (an error message could echo it).
+    redact: Callable[[str], str] = attrs.field(default=str, repr=False)
 
 
 def _backoff(attempt: int) -> float:
@@ -124,7 +126,7 @@ def submit(body: CreateVideoGenerationRequest, settings: Settings) -> Steps[Job]
                 raise SubmitUncertainError(f"HTTP {code} without a generation id")
             logger.info("submitted generation %s", parsed.id)
             return Job(id=parsed.id, status=str(parsed.status))
-        error = api_error(code, response.content, response.headers)
+        error = api_error(code, response.content, response.headers, redact=settings.redact)
         if isinstance(error, RateLimitError):
             delay = error.retry_after if error.retry_after is not None else _backoff(attempt)
             if attempt < settings.max_submit_attempts and delay <= settings.max_retry_after:
@@ -136,7 +138,7 @@ def submit(body: CreateVideoGenerationRequest, settings: Settings) -> Steps[Job]
         raise error
 
 
-def check(generation_id: str) -> Steps[GenerationState]:
+def check(generation_id: str, settings: Settings) -> Steps[GenerationState]:
     """One status check, with every failure mapped to this package's exceptions."""
     try:
         response: Response[VideoGeneration] = yield Fetch(generation_id)
@@ -147,7 +149,7 @@ def check(generation_id: str) -> Steps[GenerationState]:
         return to_state(response.parsed)
     if code == 200:
         raise APIConnectionError(f"status check for {generation_id}: HTTP 200 without a readable body")
-    raise api_error(code, response.content, response.headers)
+    raise api_error(code, response.content, response.headers, redact=settings.redact)
 
 
 def _is_transient(exc: Exception) -> bool:
@@ -176,7 +178,7 @@ def poll(
     while True:
         hint: float | None = None
         try:
-            state = yield from check(generation_id)
+            state = yield from check(generation_id, settings)
         except Exception as exc:
             if not _is_transient(exc):
                 raise

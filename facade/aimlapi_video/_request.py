@@ -64,7 +64,8 @@ REQUEST_OPTIONS = (
 
 def _member(name: str, value: object, enum: type[E]) -> E:
     allowed = ", ".join(repr(m.value) for m in enum)
-    if isinstance(value, bool):
+    member_type = type(next(iter(enum)).value)
+    if isinstance(value, bool) or not isinstance(value, member_type):  # 5.0 or "10" is not silently coerced
         raise InvalidInputError(name, f"must be one of {allowed}, got {value!r}")
     try:
         return enum(value)

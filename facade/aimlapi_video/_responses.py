@@ -7,7 +7,7 @@ the API answer HTML pages instead, and both must end up as one readable line.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 
 import httpx
@@ -57,9 +57,15 @@ def error_message(content: bytes, status_code: int) -> tuple[str, str | None]:
     return _shorten(text), None
 
 
-def api_error(status_code: int, content: bytes, headers: Mapping[str, str]) -> APIError:
-    """The exception for an error answer, with the server's message, request id and Retry-After hint."""
+def api_error(
+    status_code: int, content: bytes, headers: Mapping[str, str], *, redact: Callable[[str], str] = str
+) -> APIError:
+    """The exception for an error answer, with the server's message, request id and Retry-After hint.
+
+    ``redact`` removes the API key from the server's text, in case an error message echoes the request.
+    """
     message, request_id = error_message(content, status_code)
+    message = redact(message)
     return error_for_status(
         status_code, message, request_id=request_id, retry_after=parse_retry_after(headers.get("retry-after"))
     )

@@ -25,6 +25,7 @@ BAD_CREATE_ARGUMENTS: list[tuple[str, dict[str, Any], str]] = [
     ("duration as a string", {"duration": "10"}, "duration"),
     ("duration True", {"duration": True}, "duration"),
     ("duration 5.5", {"duration": 5.5}, "duration"),
+    ("duration 5.0 (a float is not silently truncated)", {"duration": 5.0}, "duration"),
     ("duration None", {"duration": None}, "duration"),
     ("resolution 4k", {"resolution": "4k"}, "resolution"),
     ("resolution uppercase", {"resolution": "720P"}, "resolution"),

@@ -18,6 +18,7 @@ import pytest
 
 from aimlapi_video import (
     AIMLAPIError,
+    AuthenticationError,
     DownloadProgress,
     GenerationResult,
     InvalidInputError,
@@ -405,3 +406,15 @@ def test_a_timeout_argument_applies_to_every_request(make: Make, tmp_path: Path)
     make(api, timeout=30)("generate", PNG, "p", output=tmp_path / "v.mp4")
     for request in [*api.requests, *api.video_requests]:
         assert {"connect": 30.0, "read": 30.0, "write": 30.0, "pool": 30.0} == request.extensions["timeout"]
+
+
+@pytest.mark.parametrize("method", ["submit", "get"])
+def test_a_server_message_that_echoes_the_key_is_redacted(make: Make, method: str) -> None:
+    """If an error body repeats the Authorization header, the exception text still never shows the key."""
+    echo = api_error_body(401, message=f"invalid token: Bearer {KEY}")
+    api = FakeAPI(posts=[echo], gets=[api_error_body(401, message=f"invalid token: Bearer {KEY}")])
+    runner = make(api)
+    with pytest.raises(AuthenticationError) as info:
+        runner(method, PNG, "p") if method == "submit" else runner(method, "gen-1")
+    assert "invalid token: Bearer <redacted>" == info.value.message
+    assert KEY not in str(info.value)
