@@ -6,13 +6,14 @@ command. Errors are one line on stderr (``--debug`` shows the traceback) with th
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
@@ -311,23 +312,53 @@ def _dry_run(image: str, prompt: str, options: dict[str, Any]) -> dict[str, Any]
     return body
 
 
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[list[int]]:
+    """Hold back the first Ctrl-C (or SIGTERM) until the block ends; a second one interrupts at once.
+
+    Around the paid POST and the journal write, an interrupt would leave a generation that may exist but whose
+    id nobody knows. Deferring it lets the id reach the journal first, so the user can resume it.
+    """
+    pending: list[int] = []
+
+    def hold(signum: int, frame: FrameType | None) -> None:
+        if pending:
+            raise KeyboardInterrupt
+        pending.append(signum)
+        click.echo("interrupt: finishing the submit so its id is not lost (interrupt again to abort)", err=True)
+
+    previous = {sig: signal.signal(sig, hold) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield pending
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def _submit(
     opts: Options, *, client: VideoClient, image: str, prompt: str, options: dict[str, Any], output: Path | None
 ) -> str:
-    """Create the generation and journal it before anything else happens."""
+    """Create the generation and journal it before anything else happens; an interrupt waits for both."""
+    from .. import SubmitUncertainError  # noqa: PLC0415
     from .._request import MODEL  # noqa: PLC0415
 
-    job = client.submit(image, prompt, **options)
     params = {k: v for k, v in options.items() if v is not None}
     params.update(image=_describe(image), prompt=prompt, audio=_describe(options.get("audio")))
-    opts.journal().record(
-        job.id,
-        model=MODEL.value,
-        params=params,
-        base_url=client.base_url,
-        status=job.status,
-        output_path=str(output) if output else None,
-    )
+    try:
+        with _interrupts_deferred() as pending:
+            job = client.submit(image, prompt, **options)
+            opts.journal().record(
+                job.id,
+                model=MODEL.value,
+                params=params,
+                base_url=client.base_url,
+                status=job.status,
+                output_path=str(output) if output else None,
+            )
+    except KeyboardInterrupt:  # interrupted twice: the answer (and so the id) may never have arrived
+        raise SubmitUncertainError("interrupted before the API answered") from None
+    if pending:
+        raise Interrupted(job.id)
     return job.id
 
 
@@ -420,14 +451,12 @@ def generate(
         return None
     dest = _check_output(output or _default_output(), overwrite)
     with opts.client() as client:
+        generation_id = _submit(opts, client=client, image=image, prompt=prompt, options=options, output=dest)
         try:
-            generation_id = _submit(opts, client=client, image=image, prompt=prompt, options=options, output=dest)
+            opts.renderer().note(f"submitted {generation_id}")
+            return _finish(opts, client, generation_id, dest, overwrite=overwrite, timeout=timeout)
         except KeyboardInterrupt:
-            from .. import SubmitUncertainError  # noqa: PLC0415
-
-            raise SubmitUncertainError("interrupted before the API answered") from None
-        opts.renderer().note(f"submitted {generation_id}")
-        return _finish(opts, client, generation_id, dest, overwrite=overwrite, timeout=timeout)
+            raise Interrupted(generation_id) from None
 
 
 @cli.command()
@@ -453,6 +482,7 @@ def status(opts: Options, generation_id: str) -> dict[str, Any]:
 
     with opts.client() as client:
         state = client.get(generation_id)
+    opts.journal().update(generation_id, status=state.status)  # no-op for an id the journal does not know
     result = _result(opts, state.id, state.status)
     if isinstance(state, Completed):
         result.update(video_url=state.video_url, credits_used=state.usage.credits_used)
@@ -487,6 +517,7 @@ def download(opts: Options, generation_id: str, output: Path | None, overwrite: 
         if not isinstance(state, Completed):
             raise InvalidInputError("generation_id", f"{generation_id} is {state.status!r}, not completed")
         path = client.download(state, dest, overwrite=overwrite)
+    opts.journal().update(generation_id, status=state.status, video_url=state.video_url, output_path=str(path), saved=1)
     return _result(
         opts,
         generation_id,
@@ -547,9 +578,31 @@ def serve_fake(ctx: click.Context) -> None:
         raise click.UsageError(
             f"the emulator needs the testing extra: pip install 'aimlapi-video[testing]' ({exc})"
         ) from None
-    sys.exit(emulator_main(list(ctx.args)))
+    sys.exit(emulator_main(["--help" if arg == "--help-emulator" else arg for arg in ctx.args]))
+
+
+def _usage_error(exc: click.ClickException, args: list[str]) -> NoReturn:
+    """A usage error like every other error: one ``error:`` line, and one JSON object with ``--json``."""
+    ctx = getattr(exc, "ctx", None)
+    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    message = exc.format_message()
+    click.echo(f"error: {message}{hint}", err=True)
+    if "--json" in args:
+        click.echo(json.dumps({"id": None, "status": "error", "error": message, "exit_code": exc.exit_code}))
+    sys.exit(exc.exit_code)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``aimlapi-video`` script."""
-    cli.main(args=argv, prog_name="aimlapi-video")
+    args = sys.argv[1:] if argv is None else list(argv)
+    try:
+        code = cli.main(args=args, prog_name="aimlapi-video", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:  # a bare ``aimlapi-video``: click's help
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        _usage_error(exc, args)
+    except click.Abort:  # Ctrl-C while the command line was being read
+        click.echo("error: interrupted", err=True)
+        sys.exit(EXIT["interrupted"])
+    sys.exit(code if isinstance(code, int) else EXIT["done"])

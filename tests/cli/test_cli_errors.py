@@ -1,0 +1,292 @@
+"""End-to-end: each exit code of ``aimlapi-video``, one ``error:`` line per failure, and the API key kept secret."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from aimlapi_video.testing import Counters, FakeAIMLAPI, Fault, JobPlan, Outcome, Scenario
+
+from .conftest import Cli, counters_delta, error_line, is_mp4
+
+PROMPT = "The lady smiles"
+ERROR_KEYS = {"id", "status", "error", "exit_code"}
+
+
+@pytest.fixture(scope="module")
+def failing() -> Iterator[FakeAIMLAPI]:
+    """An emulator whose every job ends in ``error``."""
+    with FakeAIMLAPI(Scenario(default_job=JobPlan(outcome=Outcome.ERROR, error_message="Inappropriate content."))) as f:
+        yield f
+
+
+@pytest.fixture(scope="module")
+def pending() -> Iterator[FakeAIMLAPI]:
+    """An emulator whose every job stays queued (a million status checks)."""
+    with FakeAIMLAPI(Scenario(default_job=JobPlan(queued_polls=10**6))) as f:
+        yield f
+
+
+def error_document(stdout: str) -> dict[str, object]:
+    """The one JSON object ``--json`` prints on a failure, checked to have the documented keys."""
+    document = json.loads(stdout)
+    assert ERROR_KEYS == set(document)
+    return document  # type: ignore[no-any-return]
+
+
+def test_generation_failed_exits_1(cli: Cli, failing: FakeAIMLAPI, png: Path) -> None:
+    """A job that ends in ``error``: exit 1, one error line naming the job and the API's message, no file."""
+    out = cli.workdir / "out.mp4"
+
+    result = cli.run(failing, "generate", str(png), "-p", PROMPT, "-o", str(out))
+
+    assert 1 == result.returncode
+    job_id = failing.jobs[-1].id
+    line = error_line(result)
+    assert line.startswith(f"error: generation {job_id} failed")
+    assert "Inappropriate content." in line
+    assert False is out.exists()
+    assert [(job_id, "error")] == [row[:2] for row in cli.journal_rows()]
+
+
+def test_generation_failed_json(cli: Cli, failing: FakeAIMLAPI, png: Path) -> None:
+    """With --json a failed generation still prints exactly one JSON object, carrying the id and exit code."""
+    result = cli.run(failing, "generate", str(png), "-p", PROMPT, "-o", str(cli.workdir / "out.mp4"), "--json")
+
+    assert 1 == result.returncode
+    document = error_document(result.stdout)
+    assert (failing.jobs[-1].id, "error", 1) == (document["id"], document["status"], document["exit_code"])
+    assert "Inappropriate content." in str(document["error"])
+    error_line(result)
+
+
+def test_missing_image_exits_2_before_sending(cli: Cli, fake: FakeAIMLAPI) -> None:
+    """A missing image file: exit 2, one error line, nothing sent."""
+    before = fake.counters
+
+    result = cli.run(fake, "generate", str(cli.workdir / "nope.png"), "-p", PROMPT, "-o", "out.mp4")
+
+    assert 2 == result.returncode
+    assert Counters() == counters_delta(before, fake.counters)
+    assert f"error: image: no such file: '{cli.workdir / 'nope.png'}'\n" == result.stderr
+    assert "" == result.stdout
+
+
+def test_missing_image_json(cli: Cli, fake: FakeAIMLAPI) -> None:
+    """--json on invalid input: one JSON object with exit_code 2 and no id, and one error line."""
+    result = cli.run(fake, "submit", str(cli.workdir / "nope.png"), "-p", PROMPT, "--json")
+
+    assert 2 == result.returncode
+    document = error_document(result.stdout)
+    assert (None, "error", 2) == (document["id"], document["status"], document["exit_code"])
+    error_line(result)
+
+
+def test_not_an_image_exits_2(cli: Cli, fake: FakeAIMLAPI) -> None:
+    """A file that is not an image (by its bytes) is refused locally: exit 2, nothing sent."""
+    text = cli.workdir / "notes.png"
+    text.write_text("just some text\n", encoding="utf-8")
+    before = fake.counters
+
+    result = cli.run(fake, "submit", str(text), "-p", PROMPT)
+
+    assert 2 == result.returncode
+    assert Counters() == counters_delta(before, fake.counters)
+    assert error_line(result).startswith("error: ")
+
+
+def test_bad_duration_is_a_usage_error(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
+    """--duration 7 is refused by the option parser: exit 2, one error line naming the option, nothing sent."""
+    before = fake.counters
+
+    result = cli.run(fake, "generate", str(png), "-p", PROMPT, "--duration", "7")
+
+    assert 2 == result.returncode
+    assert Counters() == counters_delta(before, fake.counters)
+    line = error_line(result)
+    assert [line] == result.stderr.splitlines()
+    assert "--duration" in line
+    assert "'7'" in line
+
+
+def test_usage_error_json(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
+    """A usage error with --json still prints exactly one JSON object with exit_code 2."""
+    result = cli.run(fake, "generate", str(png), "-p", PROMPT, "--duration", "7", "--json")
+
+    assert 2 == result.returncode
+    document = error_document(result.stdout)
+    assert (None, "error", 2) == (document["id"], document["status"], document["exit_code"])
+    error_line(result)
+
+
+def test_resume_with_an_empty_journal(cli: Cli, fake: FakeAIMLAPI) -> None:
+    """resume --last with nothing journalled: exit 2, one error line, one JSON object with --json."""
+    result = cli.run(fake, "resume", "--last", "--json")
+
+    assert 2 == result.returncode
+    document = error_document(result.stdout)
+    assert 2 == document["exit_code"]
+    assert "journal is empty" in error_line(result)
+
+
+def test_existing_output_is_refused_before_submitting(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
+    """An existing -o file without --overwrite: exit 2 before any request (no job billed), file untouched."""
+    out = cli.workdir / "out.mp4"
+    out.write_bytes(b"precious")
+    before = fake.counters
+
+    result = cli.run(fake, "generate", str(png), "-p", PROMPT, "-o", str(out))
+
+    assert 2 == result.returncode
+    assert Counters() == counters_delta(before, fake.counters)
+    assert "already exists" in error_line(result)
+    assert [error_line(result)] == result.stderr.splitlines()
+    assert b"precious" == out.read_bytes()
+    assert [] == cli.journal_rows()
+
+
+def test_overwrite_replaces_an_existing_output(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
+    """With --overwrite the existing file is replaced by the video."""
+    out = cli.workdir / "out.mp4"
+    out.write_bytes(b"old")
+
+    result = cli.run(fake, "generate", str(png), "-p", PROMPT, "-o", str(out), "--overwrite", "-q")
+
+    assert 0 == result.returncode, result.stderr
+    assert True is is_mp4(out)
+
+
+def test_wrong_key_exits_3(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
+    """A key the API refuses (401): exit 3, one error line, no job created, the wrong key not shown."""
+    before = fake.counters
+
+    result = cli.run(fake, "generate", str(png), "-p", PROMPT, "-o", "out.mp4", api_key="sk-wrong-key-123")
+
+    assert 3 == result.returncode
+    assert Counters(post_requests=1) == counters_delta(before, fake.counters)
+    line = error_line(result)
+    assert "401" in line
+    assert "sk-wrong-key-123" not in result.stdout + result.stderr
+    assert False is (cli.workdir / "out.mp4").exists()
+
+
+def test_unknown_id_exits_3(cli: Cli, fake: FakeAIMLAPI) -> None:
+    """status of an id the API does not know (404): exit 3, one error line; --json gives one object."""
+    plain = cli.run(fake, "status", "unknown-id")
+    as_json = cli.run(fake, "status", "unknown-id", "--json")
+
+    assert (3, 3) == (plain.returncode, as_json.returncode)
+    assert "404" in error_line(plain)
+    assert "" == plain.stdout
+    document = error_document(as_json.stdout)
+    assert (None, "error", 3) == (document["id"], document["status"], document["exit_code"])
+
+
+def test_debug_shows_the_traceback(cli: Cli, fake: FakeAIMLAPI) -> None:
+    """--debug adds the traceback (and still ends with the error line); without it there is none."""
+    result = cli.run(fake, "status", "unknown-id", "--debug")
+
+    assert 3 == result.returncode
+    assert "Traceback (most recent call last)" in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("error: ")
+    assert "NotFoundError" in result.stderr
+
+
+def test_download_of_a_pending_generation_exits_2(cli: Cli, pending: FakeAIMLAPI, png: Path) -> None:
+    """download of a generation that is not completed: exit 2, one error line, no file."""
+    assert 0 == cli.run(pending, "submit", str(png), "-p", PROMPT).returncode
+
+    result = cli.run(pending, "download", pending.jobs[-1].id, "-o", "f.mp4")
+
+    assert 2 == result.returncode
+    assert "not completed" in error_line(result)
+    assert False is (cli.workdir / "f.mp4").exists()
+
+
+def test_wait_timeout_exits_4(cli: Cli, pending: FakeAIMLAPI, png: Path) -> None:
+    """wait ID --timeout 0.2 on a job that stays queued: exit 4, the id in the error line and JSON object."""
+    submitted = cli.run(pending, "submit", str(png), "-p", PROMPT, "--json")
+    assert 0 == submitted.returncode, submitted.stderr
+    generation_id = json.loads(submitted.stdout)["id"]
+    assert pending.jobs[-1].id == generation_id
+
+    result = cli.run(pending, "wait", generation_id, "--timeout", "0.2", "--json")
+
+    assert 4 == result.returncode
+    assert generation_id in error_line(result)
+    document = error_document(result.stdout)
+    assert (generation_id, "error", 4) == (document["id"], document["status"], document["exit_code"])
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [Fault.drop_after_create(), Fault.http_error(502, processed=True)],
+    ids=["dropped-after-create", "502-after-create"],
+)
+def test_submit_uncertain_exits_5_without_resending(cli: Cli, png: Path, fault: Fault) -> None:
+    """The job was created but the answer was lost: exit 5, one error line, and the POST was not resent."""
+    with FakeAIMLAPI(Scenario(post_faults=(fault,))) as fake:
+        result = cli.run(fake, "generate", str(png), "-p", PROMPT, "-o", "out.mp4")
+        counters = fake.counters
+
+    assert 5 == result.returncode
+    assert Counters(jobs_created=1, post_requests=1) == counters
+    assert "not resent" in error_line(result)
+    assert False is (cli.workdir / "out.mp4").exists()
+    assert [] == cli.journal_rows()  # no id was received, so none could be journalled
+
+
+def test_submit_uncertain_json(cli: Cli, png: Path) -> None:
+    """submit --json with a lost answer: one JSON object with exit_code 5, and no resend."""
+    with FakeAIMLAPI(Scenario(post_faults=(Fault.drop_after_create(),))) as fake:
+        result = cli.run(fake, "submit", str(png), "-p", PROMPT, "--json")
+        counters = fake.counters
+
+    assert 5 == result.returncode
+    assert Counters(jobs_created=1, post_requests=1) == counters
+    document = error_document(result.stdout)
+    assert (None, "error", 5) == (document["id"], document["status"], document["exit_code"])
+    error_line(result)
+
+
+def test_api_key_argument_is_refused(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
+    """--api-key SECRET: exit 2, told to use AIMLAPI_API_KEY or --api-key-file, nothing sent, SECRET not echoed."""
+    before = fake.counters
+
+    result = cli.run(fake, "generate", str(png), "-p", PROMPT, "--api-key", "SECRET", "-o", "out.mp4")
+
+    assert 2 == result.returncode
+    assert Counters() == counters_delta(before, fake.counters)
+    line = error_line(result)
+    assert "AIMLAPI_API_KEY" in line
+    assert "--api-key-file" in line
+    assert "SECRET" not in result.stdout + result.stderr
+
+
+def test_key_never_shown_nor_journalled(cli: Cli, fake: FakeAIMLAPI, failing: FakeAIMLAPI, png: Path) -> None:
+    """Across success, failure and --debug runs the key appears in no output and not in the journal's bytes."""
+    runs = [
+        cli.run(fake, "generate", str(png), "-p", PROMPT, "-o", "a.mp4", "--debug"),
+        cli.run(failing, "generate", str(png), "-p", PROMPT, "-o", "b.mp4", "--debug", "--json"),
+        cli.run(fake, "status", fake.jobs[-1].id, "--debug"),
+        cli.run(fake, "jobs", "--json"),
+    ]
+
+    assert [0, 1, 0, 0] == [r.returncode for r in runs]
+    for key in (fake.api_key, failing.api_key):
+        for run in runs:
+            assert key not in run.stdout + run.stderr
+        for path in cli.home.iterdir():  # the journal and any side file SQLite left
+            assert key.encode() not in path.read_bytes()
+    assert 2 == len(cli.journal_rows())
+
+
+def test_errors_are_plain_text(cli: Cli, failing: FakeAIMLAPI, png: Path) -> None:
+    """Captured (non-terminal) stderr has no ANSI escape sequences, on failures too."""
+    result = cli.run(failing, "generate", str(png), "-p", PROMPT, "-o", "out.mp4")
+
+    assert 1 == result.returncode
+    assert "\x1b[" not in result.stderr + result.stdout
