@@ -7,7 +7,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-LINT_PATHS := facade scripts tests bench
+LINT_PATHS := $(wildcard facade scripts tests bench)
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help generate check-generated test unit lint demo bench update-spec clean
