@@ -426,6 +426,7 @@ class AsyncVideoClient(_Common):
         )
         self._sleep = sleep or asyncio.sleep
         self._timeout = _timeout(timeout)
+        self._gate = asyncio.Semaphore(_LIMITS.max_connections or 100)
         http = httpx.AsyncClient(
             base_url=url,
             auth=auth,
@@ -463,12 +464,34 @@ class AsyncVideoClient(_Common):
             )
         return self._video_http
 
+    async def _enter_pool(self) -> None:
+        """Wait (FIFO, within the pool timeout) until fewer than ``max_connections`` API requests are in flight.
+
+        httpcore re-scans every queued request against every connection on each pool event, so with ~1,000
+        requests queued in its pool the CPU cost grows quadratically and requests end in PoolTimeout
+        (bench/scale.py). Queueing here instead keeps httpcore's queue empty; the wait still raises
+        ``httpx.PoolTimeout`` after the pool timeout, as waiting inside httpx's pool would.
+        """
+        try:
+            async with asyncio.timeout(self._timeout.pool):
+                await self._gate.acquire()
+        except TimeoutError:
+            raise httpx.PoolTimeout("no free connection in the pool") from None
+
     async def _perform(self, action: Action) -> Any:
         match action:
             case Create(body=body):
-                return await create_video_generation.asyncio_detailed(client=self._api, body=body)
+                await self._enter_pool()
+                try:
+                    return await create_video_generation.asyncio_detailed(client=self._api, body=body)
+                finally:
+                    self._gate.release()
             case Fetch(generation_id=generation_id):
-                return await get_video_generation.asyncio_detailed(client=self._api, generation_id=generation_id)
+                await self._enter_pool()
+                try:
+                    return await get_video_generation.asyncio_detailed(client=self._api, generation_id=generation_id)
+                finally:
+                    self._gate.release()
             case Sleep(seconds=seconds):
                 return await self._sleep(seconds)
             case Save():

@@ -1,0 +1,43 @@
+"""One download in a fresh process: ``VideoClient.download(id, out)``; prints wall time and RSS growth.
+
+The baseline RSS is taken after the client exists and the job is done (imports, connection pool warm), so
+the growth is what the download itself costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from aimlapi_video import VideoClient
+from bench._common import emit, peak_rss_mb, tiny_png
+from bench.peers._worker import PROMPT
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--base-url", required=True)
+    parser.add_argument("--api-key", required=True)
+    parser.add_argument("--out", required=True, type=Path)
+    args = parser.parse_args()
+    with VideoClient(args.api_key, base_url=args.base_url, sleep=lambda _: None) as client:
+        done = client.generate(tiny_png(), PROMPT).generation
+        client.get(done.id)  # warm the API connection the download's status check uses
+        before = peak_rss_mb()
+        c0, w0 = time.process_time(), time.perf_counter()
+        client.download(done.id, args.out, overwrite=True)
+        wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+        emit(
+            {
+                "wall_s": wall,
+                "cpu_s": cpu,
+                "bytes": args.out.stat().st_size,
+                "rss_growth_mb": peak_rss_mb() - before,
+                "url": done.video_url,
+            }
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""4. Download: 10 MB and 200 MB videos from the emulator on loopback, the facade versus ``curl -o``.
+
+Each facade download runs in a fresh process (``VideoClient.download``: one status check, then the streamed,
+fsync'd, atomic save) and reports its wall time and ru_maxrss growth; curl fetches the same URL, timed by its
+own ``%{time_total}``. Runs alternate, side by side; the ratio is facade throughput over curl's.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ._common import BENCH, MAIN_PYTHON, ratios, run_json, spread
+from ._emulator import Emulator
+
+MB = 1 << 20
+
+
+def _curl(url: str, out: Path) -> float:
+    proc = subprocess.run(
+        ["curl", "-s", "-S", "-f", "-o", str(out), "-w", "%{time_total}", url],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    return float(proc.stdout.strip())
+
+
+def run(*, quick: bool) -> dict[str, Any]:
+    sizes, reps = ((MB,), 1) if quick else ((10 * MB, 200 * MB), 5)
+    curl = shutil.which("curl")
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-download-", dir=BENCH / ".cache" if not quick else None) as tmp:
+        for size in sizes:
+            ours: list[dict[str, Any]] = []
+            curl_s: list[float] = []
+            with Emulator(video_bytes=size) as emu:
+                for _ in range(reps):
+                    out = Path(tmp) / "facade.mp4"
+                    args = ["--base-url", emu.base_url, "--api-key", emu.api_key, "--out", str(out)]
+                    result = run_json(MAIN_PYTHON, BENCH / "_download_worker.py", *args)
+                    if result["bytes"] != size:
+                        raise RuntimeError(f"downloaded {result['bytes']} bytes, expected {size}")
+                    ours.append(result)
+                    out.unlink()
+                    if curl:
+                        curl_s.append(_curl(result["url"], Path(tmp) / "curl.mp4"))
+                        (Path(tmp) / "curl.mp4").unlink()
+            row: dict[str, Any] = {
+                "size_mb": size / MB,
+                "mb_per_s": spread([size / MB / r["wall_s"] for r in ours]),
+                "cpu_s": spread([r["cpu_s"] for r in ours]),
+                "rss_growth_mb": spread([r["rss_growth_mb"] for r in ours]),
+            }
+            if curl_s:
+                row["curl_mb_per_s"] = spread([size / MB / s for s in curl_s])
+                row["ratio"] = ratios(curl_s, [r["wall_s"] for r in ours])
+            else:
+                row["curl_error"] = "curl not found on PATH"
+            rows.append(row)
+    return {"reps": reps, "rows": rows}

@@ -1,0 +1,78 @@
+"""Each benchmark runs once at a tiny size so bench/ cannot rot; results are checked for shape, not speed."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from typing import Any
+
+import pytest
+
+from bench import polling, run
+from bench._venvs import CACHE
+from bench.report import render, targets
+
+
+def _numbers(value: Any) -> list[float]:
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int | float):
+        return [float(value)]
+    if isinstance(value, dict):
+        return [n for v in value.values() for n in _numbers(v)]
+    if isinstance(value, list):
+        return [n for v in value for n in _numbers(v)]
+    return []
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
+    output = tmp_path_factory.mktemp("bench") / "BENCHMARKS.md"
+    assert run.main(["--quick", "--no-peers", "--output", str(output)]) == 0
+    saved = json.loads((CACHE / "results-quick.json").read_text(encoding="utf-8"))
+    return saved["results"], output.read_text(encoding="utf-8")
+
+
+def test_every_benchmark_produced_finite_results(quick: tuple[dict[str, Any], str]) -> None:
+    results, _ = quick
+    assert set(run.BENCHMARKS) == set(results)
+    for name, result in results.items():
+        assert result["rows"], name
+        assert all(math.isfinite(n) and n >= 0 for n in _numbers(result)), name
+
+
+def test_overhead_compares_equal_work(quick: tuple[dict[str, Any], str]) -> None:
+    rows = {row["name"]: row for row in quick[0]["overhead"]["rows"]}
+    ours, floor = rows["aimlapi-video VideoClient.generate"], rows[run.overhead.FLOOR]
+    durable = rows["raw httpx + fsync and atomic rename"]
+    assert ours["status_checks"] == floor["status_checks"] == 3
+    assert ours["ratio"]["n"] == floor["ratio"]["n"] >= 1
+    assert durable["status_checks"] == 3
+    peers = [row for row in rows.values() if row not in (ours, floor, durable)]
+    assert peers
+    assert all("not requested" in row["error"] for row in peers)  # --no-peers: reported, not dropped
+
+
+def test_scale_and_download_completed_without_errors(quick: tuple[dict[str, Any], str]) -> None:
+    results = quick[0]
+    assert all(row["errors"] == 0 and row["raw_errors"] == 0 for row in results["scale"]["rows"])
+    assert all(row["rss_growth_mb"]["max"] >= 0 for row in results["download"]["rows"])
+
+
+def test_report_has_every_section_and_target(quick: tuple[dict[str, Any], str]) -> None:
+    results, text = quick
+    for heading in ("## Targets", "## 1.", "## 2.", "## 3.", "## 4.", "## 5.", "## 6."):
+        assert heading in text
+    assert "could not run: not requested" in text
+    assert len(targets(results)) >= 10
+
+
+def test_polling_simulation_counts_checks_and_lag() -> None:
+    checks, lag = polling.simulate(polling._fixed(10.0), 25.0, random.Random(1))
+    assert (checks, lag) == (4, 5.0)  # checks at 0, 10, 20, 30
+
+
+def test_render_reports_a_failed_benchmark() -> None:
+    meta = {"command": "make bench", "date": "today", "duration_s": 1.0, "machine": "m", "failed": {"scale": "boom"}}
+    assert "Failed: boom" in render({}, meta, "")
