@@ -275,11 +275,15 @@ class _PartFile:
     """The temporary file beside the destination, and the progress reports as it grows; whatever happens,
     the file is gone when the block exits. Its writes are synchronous in both shells."""
 
-    def __init__(self, dest: Path, core: _DownloadCore, on_progress: _OnProgress | None, overwrite: bool) -> None:
+    def __init__(
+        self, dest: Path, core: _DownloadCore, on_progress: _OnProgress | None, overwrite: bool, report_every: int
+    ) -> None:
         self.dest = dest
         self.core = core
         self.on_progress = on_progress
         self.overwrite = overwrite
+        self.report_every = report_every
+        self._next_report = 0
         self.path = dest.with_name(f".{dest.name[:100]}.{secrets.token_hex(6)}.part")
 
     def __enter__(self) -> _PartFile:
@@ -295,12 +299,18 @@ class _PartFile:
         """Keep the first ``offset`` bytes (all of a resumed download, none on a restart)."""
         self._file.seek(offset)
         self._file.truncate()
+        self._next_report = offset  # a restart from zero reports from zero again
 
     def write(self, chunk: bytes) -> None:
-        """Append a chunk (refused first if it overruns the declared length), then report progress."""
+        """Append a chunk (refused first if it overruns the declared length); report every ``report_every`` bytes.
+
+        Chunks arrive as the network delivers them: re-chunking them to a fixed size (``iter_bytes(n)``) would
+        copy every byte once more through a buffer, which cost two thirds of the download throughput.
+        """
         progress = self.core.on_chunk(len(chunk))
         self._file.write(chunk)
-        if self.on_progress is not None:
+        if self.on_progress is not None and progress.bytes_done >= self._next_report:
+            self._next_report = progress.bytes_done + self.report_every
             self.on_progress(progress)
 
     def commit(self) -> None:
@@ -359,7 +369,7 @@ def download_sync(
     """
     dest = _prepare(http, url, output, overwrite=overwrite, max_attempts=max_attempts, chunk_size=chunk_size)
     core = _DownloadCore(max_attempts=max_attempts, generation_id=generation_id)
-    with _PartFile(dest, core, on_progress, overwrite) as part:
+    with _PartFile(dest, core, on_progress, overwrite, report_every=chunk_size) as part:
         while True:
             request = _build_request(http, url, core.request_headers())
             try:
@@ -368,7 +378,7 @@ def download_sync(
                     verdict = core.on_response(response.status_code, response.headers)
                     if verdict.action == "write":
                         part.keep(core.offset)
-                        for chunk in response.iter_bytes(chunk_size):
+                        for chunk in response.iter_bytes():
                             part.write(chunk)
                         verdict = core.on_body_end()
                 finally:
@@ -398,7 +408,7 @@ async def download_async(
     """The async twin of ``download_sync``: same arguments, checks, retries and errors."""
     dest = _prepare(http, url, output, overwrite=overwrite, max_attempts=max_attempts, chunk_size=chunk_size)
     core = _DownloadCore(max_attempts=max_attempts, generation_id=generation_id)
-    with _PartFile(dest, core, on_progress, overwrite) as part:
+    with _PartFile(dest, core, on_progress, overwrite, report_every=chunk_size) as part:
         while True:
             request = _build_request(http, url, core.request_headers())
             try:
@@ -407,7 +417,7 @@ async def download_async(
                     verdict = core.on_response(response.status_code, response.headers)
                     if verdict.action == "write":
                         part.keep(core.offset)
-                        async for chunk in response.aiter_bytes(chunk_size):
+                        async for chunk in response.aiter_bytes():
                             part.write(chunk)
                         verdict = core.on_body_end()
                 finally:

@@ -165,15 +165,43 @@ def test_happy_path_saves_the_bytes_and_leaves_no_temp_file(mode: str, tmp_path:
     assert "identity" == host.requests[0].headers["accept-encoding"]
 
 
-def test_progress_is_monotonic_and_ends_at_the_total(mode: str, tmp_path: Path) -> None:
-    """One event per chunk, bytes_done rising, then a final event equal to the full size."""
+class PieceStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """``data`` delivered in ``size``-byte pieces, as a network would."""
+
+    def __init__(self, data: bytes, size: int) -> None:
+        self.data, self.size = data, size
+
+    def __iter__(self) -> Iterator[bytes]:
+        for start in range(0, len(self.data), self.size):
+            yield self.data[start : start + self.size]
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for piece in self:
+            yield piece
+
+
+def test_progress_is_monotonic_throttled_and_ends_at_the_total(mode: str, tmp_path: Path) -> None:
+    """At most one event per ``chunk_size`` bytes however small the network's pieces, then the full size."""
     events: list[DownloadProgress] = []
-    download(mode, Host(full()), tmp_path / "v.mp4", on_progress=events.append, chunk_size=1000)
+    pieces = lambda request: httpx.Response(  # noqa: E731
+        200, stream=PieceStream(VIDEO, 100), headers={"Content-Length": str(len(VIDEO))}
+    )
+    saved = download(mode, Host(pieces), tmp_path / "v.mp4", on_progress=events.append, chunk_size=1000)
     done = [event.bytes_done for event in events]
+    assert VIDEO == saved.read_bytes()
     assert sorted(done) == done
     assert DownloadProgress(len(VIDEO), len(VIDEO)) == events[-1]
     assert {len(VIDEO)} == {event.bytes_total for event in events}
-    assert 11 + 1 == len(events)  # ceil(10 240 / 1000) chunks, then the final event
+    # 102 pieces of 100 bytes and one of 40: reports at 100, 1100, ..., 10100, then the final event.
+    assert [*range(100, 10_200, 1000), len(VIDEO)] == done
+
+
+def test_network_pieces_are_written_as_they_come(mode: str, tmp_path: Path) -> None:
+    """Pieces are not re-chunked (that copied every byte once more); a 1 MiB chunk_size still saves 10 kB whole."""
+    events: list[DownloadProgress] = []
+    saved = download(mode, Host(full()), tmp_path / "v.mp4", on_progress=events.append)
+    assert VIDEO == saved.read_bytes()
+    assert [DownloadProgress(len(VIDEO), len(VIDEO))] * 2 == events
 
 
 def test_unknown_length_is_reported_as_none_until_the_final_event(mode: str, tmp_path: Path) -> None:
