@@ -7,14 +7,12 @@ signatures (a test compares them).
 
 from __future__ import annotations
 
-import asyncio
 import os
-import ssl
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -32,6 +30,9 @@ from ._media import DEFAULT_MAX_AUDIO_BYTES, DEFAULT_MAX_IMAGE_BYTES, AudioSourc
 from ._models import Completed, GenerationResult, GenerationState, Job, ProgressEvent
 from ._polling import PollSchedule
 from ._request import DEFAULT_DURATION, REQUEST_OPTIONS, build_request
+
+if TYPE_CHECKING:
+    import ssl  # ~13 ms at import; httpx loads it only when a TLS context is made
 
 T = TypeVar("T")
 _LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
@@ -439,6 +440,8 @@ class AsyncVideoClient(_Common):
             max_audio_bytes=max_audio_bytes,
             clock=clock,
         )
+        import asyncio  # noqa: PLC0415  (~35 ms: loaded only when an async client is made)
+
         self._sleep = sleep or asyncio.sleep
         self._timeout = _timeout(timeout)
         self._gate = asyncio.Semaphore(_LIMITS.max_connections or 100)
@@ -489,6 +492,8 @@ class AsyncVideoClient(_Common):
         (bench/scale.py). Queueing here instead keeps httpcore's queue empty; the wait still raises
         ``httpx.PoolTimeout`` after the pool timeout, as waiting inside httpx's pool would.
         """
+        import asyncio  # noqa: PLC0415  (already loaded: see __init__)
+
         try:
             async with asyncio.timeout(self._timeout.pool):
                 await self._gate.acquire()

@@ -15,23 +15,20 @@ Local disk errors (permission, disk full) propagate as ``OSError``, after the te
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import email.utils
-import ipaddress
 import logging
 import os
 import re
-import secrets
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
 from typing import Literal
 
+import attrs
 import httpx
 
+from ._config import is_loopback
 from ._errors import DownloadError, InvalidInputError, VideoUrlExpiredError
 
 __all__ = ["DownloadProgress", "download_async", "download_sync"]
@@ -47,7 +44,7 @@ _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 _UNSATISFIED_RANGE = re.compile(r"bytes \*/(\d+)")
 
 
-@dataclass(frozen=True, slots=True)
+@attrs.frozen
 class DownloadProgress:
     """Bytes saved so far and the size, if the host declared it.
 
@@ -58,7 +55,7 @@ class DownloadProgress:
     bytes_total: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@attrs.frozen
 class _Verdict:
     """What the shell does next: write the body, sleep ``delay`` then send another request, or finish."""
 
@@ -85,6 +82,8 @@ def _retry_after(value: str | None, now: float) -> float | None:
     """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date); ``None`` if absent or unreadable."""
     if value is None or value.strip().isdigit():
         return None if value is None else float(value)
+    import email.utils  # noqa: PLC0415  (the date form is rare; most servers send seconds)
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -214,13 +213,6 @@ class _DownloadCore:
         return _Verdict("retry", delay)
 
 
-def _is_loopback(host: str) -> bool:
-    try:
-        return host.lower() == "localhost" or ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _prepare(
     http: httpx.Client | httpx.AsyncClient,
     url: str,
@@ -241,7 +233,7 @@ def _prepare(
         raise InvalidInputError("url", "not a valid URL") from exc
     if not parsed.host or parsed.scheme not in ("http", "https"):
         raise InvalidInputError("url", "must be an https URL")
-    if parsed.scheme == "http" and not _is_loopback(parsed.host):
+    if parsed.scheme == "http" and not is_loopback(parsed.host):
         raise InvalidInputError(
             "url", "must be https (http only to a loopback host): a signed URL over plain http can be intercepted"
         )
@@ -284,7 +276,7 @@ class _PartFile:
         self.overwrite = overwrite
         self.report_every = report_every
         self._next_report = 0
-        self.path = dest.with_name(f".{dest.name[:100]}.{secrets.token_hex(6)}.part")
+        self.path = dest.with_name(f".{dest.name[:100]}.{os.urandom(6).hex()}.part")
 
     def __enter__(self) -> _PartFile:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
@@ -403,9 +395,13 @@ async def download_async(
     generation_id: str | None = None,
     max_attempts: int = 5,
     chunk_size: int = 1 << 20,
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
 ) -> Path:
     """The async twin of ``download_sync``: same arguments, checks, retries and errors."""
+    if sleep is None:
+        import asyncio  # noqa: PLC0415  (already loaded by the running loop; not at package import)
+
+        sleep = asyncio.sleep
     dest = _prepare(http, url, output, overwrite=overwrite, max_attempts=max_attempts, chunk_size=chunk_size)
     core = _DownloadCore(max_attempts=max_attempts, generation_id=generation_id)
     with _PartFile(dest, core, on_progress, overwrite, report_every=chunk_size) as part:
