@@ -7,6 +7,7 @@ the growth is what the download itself costs.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
@@ -20,7 +21,12 @@ def main() -> None:
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--api-key", required=True)
     parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument(
+        "--no-fsync", action="store_true", help="attribution only: make os.fsync a no-op to see what durability costs"
+    )
     args = parser.parse_args()
+    if args.no_fsync:
+        os.fsync = lambda fd: None
     with VideoClient(args.api_key, base_url=args.base_url, sleep=lambda _: None) as client:
         done = client.generate(tiny_png(), PROMPT).generation
         client.get(done.id)  # warm the API connection the download's status check uses

@@ -37,6 +37,7 @@ def run(*, quick: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-download-", dir=BENCH / ".cache" if not quick else None) as tmp:
         for size in sizes:
             ours: list[dict[str, Any]] = []
+            unsynced: list[dict[str, Any]] = []  # the same download with fsync disabled: what durability costs
             curl_s: list[float] = []
             with Emulator(video_bytes=size) as emu:
                 for _ in range(reps):
@@ -46,6 +47,8 @@ def run(*, quick: bool) -> dict[str, Any]:
                     if result["bytes"] != size:
                         raise RuntimeError(f"downloaded {result['bytes']} bytes, expected {size}")
                     ours.append(result)
+                    out.unlink()
+                    unsynced.append(run_json(MAIN_PYTHON, BENCH / "_download_worker.py", *args, "--no-fsync"))
                     out.unlink()
                     if curl:
                         curl_s.append(_curl(result["url"], Path(tmp) / "curl.mp4"))
@@ -59,6 +62,7 @@ def run(*, quick: bool) -> dict[str, Any]:
             if curl_s:
                 row["curl_mb_per_s"] = spread([size / MB / s for s in curl_s])
                 row["ratio"] = ratios(curl_s, [r["wall_s"] for r in ours])
+                row["ratio_no_fsync"] = ratios(curl_s, [r["wall_s"] for r in unsynced])
             else:
                 row["curl_error"] = "curl not found on PATH"
             rows.append(row)
