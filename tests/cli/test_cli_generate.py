@@ -223,6 +223,7 @@ def test_submit_dry_run_matches_what_submit_sends(cli: Cli, fake: FakeAIMLAPI, p
     real = cli.run(fake, "submit", str(png), "-p", PROMPT, *OPTIONS)
 
     assert 0 == real.returncode, real.stderr
+    assert f"{fake.jobs[-1].id}\n" == real.stdout  # the id alone, for ID=$(aimlapi-video submit ...)
     sent = dict(fake.jobs[-1].request)
     assert TINY_PNG == data_uri_bytes(str(sent.pop("image_url")))
     printed.pop("image_url")

@@ -470,6 +470,9 @@ def submit(opts: Options, *, image: str, prompt: str, dry_run: bool, **fields: A
         return None
     with opts.client() as client:
         generation_id = _submit(opts, client=client, image=image, prompt=prompt, options=options, output=None)
+    if not opts.as_json:
+        click.echo(generation_id)  # the id alone, so that ID=$(aimlapi-video submit ...) works
+        return None
     return _result(opts, generation_id, "queued")
 
 
