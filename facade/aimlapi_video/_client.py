@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
@@ -42,6 +43,22 @@ def _user_agent() -> str:
     from . import __version__  # noqa: PLC0415  (the package imports this module)
 
     return f"aimlapi-video/{__version__}"
+
+
+#: The X-Client-Request-Id of the create request being sent. The generated operations take no headers, so the
+#: driver sets this around the call and a request hook on the API pool copies it onto the request.
+_CLIENT_REQUEST_ID: ContextVar[str | None] = ContextVar("aimlapi_video_client_request_id", default=None)
+
+
+def _tag_request(request: httpx.Request) -> None:
+    """Request hook: add the current X-Client-Request-Id, if a create call set one."""
+    request_id = _CLIENT_REQUEST_ID.get()
+    if request_id is not None:
+        request.headers["X-Client-Request-Id"] = request_id
+
+
+async def _atag_request(request: httpx.Request) -> None:
+    _tag_request(request)
 
 
 def _check_id(generation_id: object) -> str:
@@ -261,6 +278,7 @@ class VideoClient(_Common):
             verify=self._verify(transport),
             limits=_LIMITS,
             headers={"User-Agent": _user_agent()},
+            event_hooks={"request": [_tag_request]},
         )
         self._api = Client(base_url=url).set_httpx_client(http)
         self._video_transport = video_transport
@@ -294,8 +312,12 @@ class VideoClient(_Common):
 
     def _perform(self, action: Action) -> Any:
         match action:
-            case Create(body=body):
-                return create_video_generation.sync_detailed(client=self._api, body=body)
+            case Create(body=body, client_request_id=request_id):
+                token = _CLIENT_REQUEST_ID.set(request_id)
+                try:
+                    return create_video_generation.sync_detailed(client=self._api, body=body)
+                finally:
+                    _CLIENT_REQUEST_ID.reset(token)
             case Fetch(generation_id=generation_id):
                 return get_video_generation.sync_detailed(client=self._api, generation_id=generation_id)
             case Sleep(seconds=seconds):
@@ -453,6 +475,7 @@ class AsyncVideoClient(_Common):
             verify=self._verify(transport),
             limits=_LIMITS,
             headers={"User-Agent": _user_agent()},
+            event_hooks={"request": [_atag_request]},
         )
         self._api = Client(base_url=url).set_async_httpx_client(http)
         self._video_transport = video_transport
@@ -502,11 +525,13 @@ class AsyncVideoClient(_Common):
 
     async def _perform(self, action: Action) -> Any:
         match action:
-            case Create(body=body):
+            case Create(body=body, client_request_id=request_id):
                 await self._enter_pool()
+                token = _CLIENT_REQUEST_ID.set(request_id)
                 try:
                     return await create_video_generation.asyncio_detailed(client=self._api, body=body)
                 finally:
+                    _CLIENT_REQUEST_ID.reset(token)
                     self._gate.release()
             case Fetch(generation_id=generation_id):
                 await self._enter_pool()

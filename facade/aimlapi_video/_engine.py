@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+import uuid
 from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any, TypeAlias, TypeVar
@@ -40,9 +41,10 @@ T = TypeVar("T")
 
 @attrs.frozen
 class Create:
-    """Send the create request (POST) once."""
+    """Send the create request (POST) once, tagged with ``X-Client-Request-Id: client_request_id``."""
 
     body: CreateVideoGenerationRequest
+    client_request_id: str
 
 
 @attrs.frozen
@@ -82,6 +84,11 @@ Steps: TypeAlias = Generator[Action, Any, T]
 ProgressCallback: TypeAlias = Callable[[ProgressEvent], None]
 
 
+def new_client_request_id() -> str:
+    """A fresh ``X-Client-Request-Id``: 1 to 128 characters of ``[A-Za-z0-9._:-]``, as the API requires."""
+    return f"aimlapi-video-{uuid.uuid4().hex}"
+
+
 @attrs.frozen
 class Settings:
     """The knobs of one client, fixed at construction."""
@@ -94,6 +101,8 @@ class Settings:
     rand: Callable[[], float] = attrs.field(default=random.random, repr=False)
     #: Removes the API key from text the server sent back (an error message could echo it).
     redact: Callable[[str], str] = attrs.field(default=str, repr=False)
+    #: Makes the X-Client-Request-Id of one submit (the API echoes it; it traces, it does not deduplicate).
+    new_request_id: Callable[[], str] = attrs.field(default=new_client_request_id, repr=False)
 
 
 def _backoff(attempt: int) -> float:
@@ -102,12 +111,17 @@ def _backoff(attempt: int) -> float:
 
 
 def submit(body: CreateVideoGenerationRequest, settings: Settings) -> Steps[Job]:
-    """Create a generation. The POST is repeated only when it provably never reached the server, or on 429."""
+    """Create a generation. The POST is repeated only when it provably never reached the server, or on 429.
+
+    Every attempt carries the same ``X-Client-Request-Id``: it is one logical request, and the id is what a
+    user can quote to support when the outcome is uncertain.
+    """
+    request_id = settings.new_request_id()
     attempt = 0
     while True:
         attempt += 1
         try:
-            response: Response[VideoGeneration] = yield Create(body)
+            response: Response[VideoGeneration] = yield Create(body, request_id)
         except NEVER_SENT as exc:
             if attempt >= settings.max_submit_attempts:
                 raise APIConnectionError(
@@ -117,14 +131,14 @@ def submit(body: CreateVideoGenerationRequest, settings: Settings) -> Steps[Job]
             yield Sleep(_backoff(attempt))
             continue
         except NO_ANSWER as exc:
-            raise SubmitUncertainError(describe_failure(exc)) from exc
+            raise SubmitUncertainError(describe_failure(exc), client_request_id=request_id) from exc
 
         code = int(response.status_code)
         if 200 <= code < 300:
             parsed = response.parsed
             if not isinstance(parsed, VideoGeneration) or not parsed.id:
-                raise SubmitUncertainError(f"HTTP {code} without a generation id")
-            logger.info("submitted generation %s", parsed.id)
+                raise SubmitUncertainError(f"HTTP {code} without a generation id", client_request_id=request_id)
+            logger.info("submitted generation %s (X-Client-Request-Id %s)", parsed.id, request_id)
             return Job(id=parsed.id, status=str(parsed.status))
         error = api_error(code, response.content, response.headers, redact=settings.redact)
         if isinstance(error, RateLimitError):
@@ -134,7 +148,7 @@ def submit(body: CreateVideoGenerationRequest, settings: Settings) -> Steps[Job]
                 yield Sleep(delay)
                 continue
         if isinstance(error, ServerError):
-            raise SubmitUncertainError(str(error)) from error
+            raise SubmitUncertainError(str(error), client_request_id=request_id) from error
         raise error
 
 

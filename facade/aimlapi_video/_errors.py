@@ -155,13 +155,16 @@ class SubmitUncertainError(GenerationError):
     """The create request may have reached the server: a generation may exist and be billed.
 
     It is never resent automatically, since a second POST creates (and bills) a second generation.
+    ``client_request_id`` is the ``X-Client-Request-Id`` the request carried, to quote when asking support.
     """
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, client_request_id: str | None = None) -> None:
         self.reason = reason
+        self.client_request_id = client_request_id
+        trace = f" The request carried X-Client-Request-Id {client_request_id}." if client_request_id else ""
         super().__init__(
             f"submit outcome unknown ({reason}): a generation may have been created and billed; "
-            "it was not resent. Check your usage before submitting again.",
+            f"it was not resent.{trace} Check your usage before submitting again.",
             generation_id=None,
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import httpx
@@ -127,3 +128,35 @@ def test_refusals_carry_status_message_and_request_id(make: Make, status: int, e
     )  # type: ignore[attr-defined]
     assert f"HTTP {status}: duration must be one of 5, 10, 15 (request id r-9)" == str(info.value)
     assert 1 == api.count("POST")
+
+
+def test_every_post_carries_a_client_request_id_and_status_checks_do_not(make: Make) -> None:
+    """The API echoes X-Client-Request-Id for tracing; each submit gets its own, in the documented alphabet."""
+    api = FakeAPI(posts=[job("queued", "a"), job("queued", "b")], gets=[job("queued", "a")])
+    runner = make(api)
+    runner("submit", PNG, "p")
+    runner("submit", PNG, "p")
+    runner("get", "a")
+    posted = [r.headers.get("x-client-request-id") for r in api.requests if r.method == "POST"]
+    assert all(isinstance(h, str) and re.fullmatch(r"[A-Za-z0-9._:-]{1,128}", h) for h in posted)
+    assert 2 == len(set(posted))
+    assert [None] == [r.headers.get("x-client-request-id") for r in api.requests if r.method == "GET"]
+
+
+def test_a_request_that_never_left_is_retried_under_the_same_client_request_id(make: Make) -> None:
+    """A retry is the same logical request, so support can trace it by one id."""
+    api = FakeAPI(posts=[httpx.ConnectError("refused"), job("queued")])
+    make(api)("submit", PNG, "p")
+    ids = [r.headers["x-client-request-id"] for r in api.requests if r.method == "POST"]
+    assert 2 == len(ids)
+    assert ids[0] == ids[1]
+
+
+def test_an_uncertain_submit_names_the_client_request_id_it_sent(make: Make) -> None:
+    """The one handle a user has to ask support whether the generation exists."""
+    api = FakeAPI(posts=[httpx.ReadTimeout("slow")])
+    with pytest.raises(SubmitUncertainError) as info:
+        make(api)("submit", PNG, "p")
+    sent = api.requests[0].headers["x-client-request-id"]
+    assert sent == info.value.client_request_id
+    assert f"X-Client-Request-Id {sent}" in str(info.value)
