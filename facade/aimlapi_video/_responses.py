@@ -36,11 +36,16 @@ def _shorten(text: str) -> str:
     return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 3] + "..."
 
 
-def error_message(content: bytes, status_code: int) -> tuple[str, str | None]:
-    """``(message, request_id)`` from an error body in the documented shape, or a readable fallback."""
+def error_message(content: bytes, status_code: int, redact: Callable[[str], str] = str) -> tuple[str, str | None]:
+    """``(message, request_id)`` from an error body in the documented shape, or a readable fallback.
+
+    ``redact`` runs on the whole body first: shortening first could cut an echoed key in two, and a half key
+    would no longer match.
+    """
+    text = redact(content.decode("utf-8", "replace"))
     try:
-        body = json.loads(content)
-    except (ValueError, UnicodeDecodeError):
+        body = json.loads(text)
+    except ValueError:
         body = None
     if isinstance(body, Mapping):
         raw = body.get("message", body.get("error", body.get("detail")))
@@ -51,7 +56,7 @@ def error_message(content: bytes, status_code: int) -> tuple[str, str | None]:
         request_id = body.get("requestId")
         message = _shorten(str(raw)) if raw not in (None, "") else _reason(status_code)
         return message, str(request_id) if request_id is not None else None
-    text = content.decode("utf-8", "replace").strip()
+    text = text.strip()
     if text.lower().startswith(("<!doctype", "<html")) or not text:
         return f"{_reason(status_code)} (a non-JSON page from a gateway)", None
     return _shorten(text), None
@@ -64,8 +69,7 @@ def api_error(
 
     ``redact`` removes the API key from the server's text, in case an error message echoes the request.
     """
-    message, request_id = error_message(content, status_code)
-    message = redact(message)
+    message, request_id = error_message(content, status_code, redact)
     return error_for_status(
         status_code, message, request_id=request_id, retry_after=parse_retry_after(headers.get("retry-after"))
     )

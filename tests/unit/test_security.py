@@ -418,3 +418,12 @@ def test_a_server_message_that_echoes_the_key_is_redacted(make: Make, method: st
         runner(method, PNG, "p") if method == "submit" else runner(method, "gen-1")
     assert "invalid token: Bearer <redacted>" == info.value.message
     assert KEY not in str(info.value)
+
+
+def test_a_key_echoed_across_the_message_length_limit_is_not_half_shown(make: Make) -> None:
+    """Shortening a long message must not cut an echoed key in two before it is redacted."""
+    long_echo = api_error_body(401, message="x" * 280 + f" bad token: Bearer {KEY}", request_id=f"r-{KEY}")
+    with pytest.raises(AuthenticationError) as info:
+        make(FakeAPI(posts=[long_echo]))("submit", PNG, "p")
+    shown = f"{info.value} {info.value.message} {info.value.request_id}"
+    assert [] == [KEY[:n] for n in range(8, len(KEY) + 1) if KEY[:n] in shown]
