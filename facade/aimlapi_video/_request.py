@@ -8,6 +8,7 @@ should never ask for a longer video than its caller did.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from enum import Enum
 from typing import Any, TypeVar
@@ -113,6 +114,11 @@ def _extra(extra: Mapping[str, Any] | None) -> dict[str, Any]:
     bad = sorted(repr(k) for k in extra if not isinstance(k, str) or not k)
     if bad:
         raise InvalidInputError("extra", f"field names must be non-empty strings, got {', '.join(bad)}")
+    for key, value in extra.items():
+        try:  # checked here: failing while the request is built would look like a failure after sending
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInputError("extra", f"{key}: {value!r} cannot be sent as JSON ({exc})") from None
     return dict(extra)
 
 

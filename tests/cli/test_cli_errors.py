@@ -290,3 +290,12 @@ def test_errors_are_plain_text(cli: Cli, failing: FakeAIMLAPI, png: Path) -> Non
 
     assert 1 == result.returncode
     assert "\x1b[" not in result.stderr + result.stdout
+
+
+def test_an_extra_value_that_is_not_json_is_refused_before_sending(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
+    """--extra cfg_scale=NaN is invalid input (exit 2, nothing sent), not an uncertain submit (exit 5)."""
+    before = fake.counters
+    result = cli.run(fake, "submit", str(png), "-p", PROMPT, "--extra", "cfg_scale=NaN")
+    assert 2 == result.returncode
+    assert error_line(result).startswith("error: extra: cfg_scale")
+    assert Counters() == counters_delta(before, fake.counters)

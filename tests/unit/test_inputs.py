@@ -46,6 +46,9 @@ BAD_CREATE_ARGUMENTS: list[tuple[str, dict[str, Any], str]] = [
     ("extra clashes with model", {"extra": {"model": "other/model"}}, "extra"),
     ("extra not a mapping", {"extra": [("tail_image_url", "x")]}, "extra"),
     ("extra a string", {"extra": "tail_image_url=x"}, "extra"),
+    ("extra value NaN (not JSON)", {"extra": {"cfg_scale": float("nan")}}, "extra"),
+    ("extra value a set (not JSON)", {"extra": {"tags": {"a", "b"}}}, "extra"),
+    ("extra value infinite", {"extra": {"strength": float("inf")}}, "extra"),
     ("extra with a non-string key", {"extra": {1: "x"}}, "extra"),
     ("audio with generate_audio False", {"audio": b"ID3" + bytes(64), "generate_audio": False}, "audio"),
 ]
