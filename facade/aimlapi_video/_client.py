@@ -7,6 +7,7 @@ signatures (a test compares them).
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
@@ -61,6 +62,11 @@ async def _atag_request(request: httpx.Request) -> None:
     _tag_request(request)
 
 
+def create_in_flight() -> bool:
+    """True while this context is sending a create request (for the CLI's interrupt handling)."""
+    return _CLIENT_REQUEST_ID.get() is not None
+
+
 def _check_id(generation_id: object) -> str:
     if not isinstance(generation_id, str) or not generation_id.strip():
         raise InvalidInputError("generation_id", f"must be a non-empty string, got {generation_id!r}")
@@ -74,17 +80,21 @@ def _check_output(output: str | os.PathLike[str] | None, overwrite: bool) -> Pat
     path = Path(output)
     if path.is_dir():
         raise InvalidInputError("output", f"{path} is a directory; give a file name such as {path / 'video.mp4'}")
-    if path.exists() and not overwrite:
+    if (path.exists() or path.is_symlink()) and not overwrite:
         raise InvalidInputError("output", f"{path} already exists; pass overwrite=True to replace it")
     if not path.parent.is_dir():
         raise InvalidInputError("output", f"directory {path.parent} does not exist")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise InvalidInputError("output", f"directory {path.parent} is not writable")
     return path
 
 
 def _check_wait(timeout: float | None, **callbacks: object) -> float | None:
     """Refuse a wait deadline or callback that would fail only later (in generate, after the paid POST)."""
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0):
-        raise InvalidInputError("timeout", f"must be a positive number of seconds, got {timeout!r}")
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout < math.inf
+    ):
+        raise InvalidInputError("timeout", f"must be a positive, finite number of seconds, got {timeout!r}")
     for name, callback in callbacks.items():
         if callback is not None and not callable(callback):
             raise InvalidInputError(name, f"must be callable, got {type(callback).__name__}")

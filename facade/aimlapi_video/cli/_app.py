@@ -10,7 +10,10 @@ import contextlib
 import functools
 import json
 import logging
+import math
+import re
 import signal
+import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -46,7 +49,7 @@ def exit_code_for(exc: BaseException) -> int:  # noqa: PLR0911  (one return per 
     )
 
     match exc:
-        case KeyboardInterrupt() | Interrupted():
+        case KeyboardInterrupt() | Interrupted() | NothingSent():
             return EXIT["interrupted"]
         case InvalidInputError() | click.UsageError():
             return EXIT["usage"]
@@ -56,10 +59,17 @@ def exit_code_for(exc: BaseException) -> int:  # noqa: PLR0911  (one return per 
             return EXIT["timeout"]
         case SubmitUncertainError():
             return EXIT["uncertain"]
-        case AIMLAPIError():
-            return EXIT["api"]
+        case AIMLAPIError() | OSError() | sqlite3.Error():
+            return EXIT["api"]  # the API, the network, or a local file (journal, output) failed
         case _:
             return EXIT["failed"]
+
+
+class NothingSent(Exception):
+    """Ctrl-C before the paid request left: nothing was created."""
+
+    def __init__(self) -> None:
+        super().__init__("interrupted before the request was sent; nothing was created")
 
 
 class Interrupted(Exception):
@@ -84,6 +94,8 @@ class Options:
     api_key_file: Path | None
     poll_interval: float | None = None
     started: float = attrs.field(factory=time.monotonic)
+    #: Set once a generation id is known, so every later error report (and --json) carries it.
+    generation_id: str | None = None
 
     def api_key(self) -> str | None:
         """The key from ``--api-key-file``; ``None`` lets the client read the environment."""
@@ -191,9 +203,9 @@ def _run(opts: Options, body: Callable[[], dict[str, Any] | None]) -> NoReturn:
         code = exit_code_for(exc)
         message = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
         notes = [n for n in getattr(exc, "__notes__", []) if "generation id" in n]
-        click.echo(f"error: {message}" + (f" [{notes[0]}]" if notes else ""), err=True)
+        click.echo(f"error: {message}" + (f" [{notes[-1]}]" if notes else ""), err=True)  # the CLI's own note is last
         if opts.as_json:
-            generation_id = getattr(exc, "generation_id", None)
+            generation_id = getattr(exc, "generation_id", None) or opts.generation_id
             click.echo(json.dumps({"id": generation_id, "status": "error", "error": message, "exit_code": code}))
         sys.exit(code)
     if result is not None:
@@ -312,24 +324,38 @@ def _dry_run(image: str, prompt: str, options: dict[str, Any]) -> dict[str, Any]
     return body
 
 
-@contextlib.contextmanager
-def _interrupts_deferred() -> Iterator[list[int]]:
-    """Hold back the first Ctrl-C (or SIGTERM) until the block ends; a second one interrupts at once.
+@attrs.define
+class _SubmitGuard:
+    """What an interrupt during submit found: ``None`` (none came), ``before-send`` or ``deferred``."""
 
-    Around the paid POST and the journal write, an interrupt would leave a generation that may exist but whose
-    id nobody knows. Deferring it lets the id reach the journal first, so the user can resume it.
+    interrupt: str | None = None
+    answered: bool = False
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[_SubmitGuard]:
+    """Hold back the first Ctrl-C (or SIGTERM) while the paid request is out, until its id is journalled.
+
+    An interrupt then would leave a generation that may exist but whose id nobody knows. Before the request
+    leaves (reading the image, waiting out a 429) nothing was created, so the interrupt acts at once; a second
+    interrupt always does.
     """
-    pending: list[int] = []
+    from .._client import create_in_flight  # noqa: PLC0415
+
+    guard = _SubmitGuard()
 
     def hold(signum: int, frame: FrameType | None) -> None:
-        if pending:
+        if guard.interrupt is not None:
             raise KeyboardInterrupt
-        pending.append(signum)
+        if not guard.answered and not create_in_flight():
+            guard.interrupt = "before-send"
+            raise KeyboardInterrupt
+        guard.interrupt = "deferred"
         click.echo("interrupt: finishing the submit so its id is not lost (interrupt again to abort)", err=True)
 
     previous = {sig: signal.signal(sig, hold) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        yield pending
+        yield guard
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -338,26 +364,42 @@ def _interrupts_deferred() -> Iterator[list[int]]:
 def _submit(
     opts: Options, *, client: VideoClient, image: str, prompt: str, options: dict[str, Any], output: Path | None
 ) -> str:
-    """Create the generation and journal it before anything else happens; an interrupt waits for both."""
-    from .. import SubmitUncertainError  # noqa: PLC0415
+    """Create the generation and journal it before anything else happens; the journal is checked first."""
+    from .. import InvalidInputError, SubmitUncertainError  # noqa: PLC0415
     from .._request import MODEL  # noqa: PLC0415
 
     params = {k: v for k, v in options.items() if v is not None}
     params.update(image=_describe(image), prompt=prompt, audio=_describe(options.get("audio")))
+    journal = opts.journal()
     try:
-        with _interrupts_deferred() as pending:
+        journal.ensure()
+    except (OSError, sqlite3.Error) as exc:
+        raise InvalidInputError("AIMLAPI_VIDEO_HOME", f"cannot write the journal {journal.path}: {exc}") from None
+    try:
+        with _interrupts_deferred() as guard:
             job = client.submit(image, prompt, **options)
-            opts.journal().record(
-                job.id,
-                model=MODEL.value,
-                params=params,
-                base_url=client.base_url,
-                status=job.status,
-                output_path=str(output) if output else None,
-            )
-    except KeyboardInterrupt:  # interrupted twice: the answer (and so the id) may never have arrived
+            guard.answered = True
+            opts.generation_id = job.id
+            try:
+                journal.record(
+                    job.id,
+                    model=MODEL.value,
+                    params=params,
+                    base_url=client.base_url,
+                    status=job.status,
+                    output_path=str(output) if output else None,
+                )
+            except (OSError, sqlite3.Error) as exc:
+                exc.add_note(
+                    f"generation id: {job.id} (created but not journalled; follow it with: aimlapi-video wait {job.id})"
+                )
+                raise
+    except KeyboardInterrupt:
+        if guard.interrupt == "before-send":
+            raise NothingSent from None
+        # Interrupted twice while the request was out: its answer, and so the id, may never have arrived.
         raise SubmitUncertainError("interrupted before the API answered") from None
-    if pending:
+    if guard.interrupt is not None:
         raise Interrupted(job.id)
     return job.id
 
@@ -371,9 +413,15 @@ def _finish(
     overwrite: bool,
     timeout: float | None,
 ) -> dict[str, Any]:
-    """Wait, then download; the journal follows every step. Ctrl-C becomes ``Interrupted``."""
-    from .. import DownloadProgress, GenerationFailedError, ProgressEvent  # noqa: PLC0415
+    """Wait, then download; the journal follows every step, and every error carries the id.
 
+    An id the journal does not know yet (``wait ID`` on a generation made elsewhere) is recorded first, so the
+    ``resume`` command an interrupt prints works for it too.
+    """
+    from .. import DownloadProgress, GenerationFailedError, ProgressEvent  # noqa: PLC0415
+    from .._request import MODEL  # noqa: PLC0415
+
+    opts.generation_id = generation_id
     journal, renderer = opts.journal(), opts.renderer()
 
     def progress(event: ProgressEvent | DownloadProgress) -> None:
@@ -383,6 +431,15 @@ def _finish(
             renderer.downloading(event)
 
     try:
+        if journal.get(generation_id) is None:
+            journal.record(
+                generation_id,
+                model=MODEL.value,
+                params={},
+                base_url=client.base_url,
+                status="unknown",
+                output_path=str(output) if output else None,
+            )
         try:
             done = client.wait(generation_id, timeout=timeout, on_progress=progress)
         except GenerationFailedError as exc:
@@ -396,6 +453,10 @@ def _finish(
             journal.update(generation_id, output_path=str(path), saved=1)
     except KeyboardInterrupt:
         raise Interrupted(generation_id) from None
+    except Exception as exc:
+        if not any("aimlapi-video resume" in note for note in getattr(exc, "__notes__", [])):
+            exc.add_note(f"generation id: {generation_id} (resume with: aimlapi-video resume {generation_id})")
+        raise
     finally:
         renderer.close()
     return _result(
@@ -413,9 +474,23 @@ def _default_output() -> Path:
 
 
 def _check_output(output: Path | None, overwrite: bool) -> Path | None:
+    """The library's destination checks, then an absolute path, so ``resume`` works from any directory."""
     from .._client import _check_output as check  # noqa: PLC0415
 
-    return check(output, overwrite)
+    checked = check(output, overwrite)
+    return checked.absolute() if checked is not None else None
+
+
+def _output_for(generation_id: str) -> Path:
+    """The default file name for a generation saved without ``-o``: its id, made safe as a file name."""
+    return Path(re.sub(r"[^A-Za-z0-9._-]", "_", generation_id) + ".mp4")
+
+
+def _positive_seconds(_: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """``--timeout``: checked when the command line is read, long before anything is paid for."""
+    if value is not None and not 0 < value < math.inf:
+        raise click.BadParameter(f"must be a positive, finite number of seconds, got {value}", param=param)
+    return value
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -431,7 +506,9 @@ def cli() -> None:
 @request_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Where to save the MP4.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
-@click.option("--timeout", type=float, help="Give up waiting after this many seconds (default 1200).")
+@click.option(
+    "--timeout", type=float, callback=_positive_seconds, help="Give up waiting after this many seconds (default 1200)."
+)
 @common
 def generate(
     opts: Options,
@@ -496,7 +573,9 @@ def status(opts: Options, generation_id: str) -> dict[str, Any]:
 
 @cli.command()
 @click.argument("generation_id")
-@click.option("--timeout", type=float, help="Give up after this many seconds (default 1200).")
+@click.option(
+    "--timeout", type=float, callback=_positive_seconds, help="Give up after this many seconds (default 1200)."
+)
 @common
 def wait(opts: Options, generation_id: str, timeout: float | None) -> dict[str, Any]:
     """Wait until a generation finishes (no download)."""
@@ -511,7 +590,7 @@ def wait(opts: Options, generation_id: str, timeout: float | None) -> dict[str, 
 @common
 def download(opts: Options, generation_id: str, output: Path | None, overwrite: bool) -> dict[str, Any]:
     """Download a finished generation's video (a fresh URL is fetched first)."""
-    dest = _check_output(output or Path(f"{generation_id.replace('/', '_').replace(':', '_')}.mp4"), overwrite)
+    dest = _check_output(output or _output_for(generation_id), overwrite)
     assert dest is not None
     from .. import Completed, InvalidInputError  # noqa: PLC0415
 
@@ -535,26 +614,37 @@ def download(opts: Options, generation_id: str, output: Path | None, overwrite: 
 @click.argument("generation_id", required=False)
 @click.option("--last", is_flag=True, help="Resume the most recently created generation.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Override the saved path.")
-@click.option("--timeout", type=float, help="Give up waiting after this many seconds (default 1200).")
+@click.option(
+    "--timeout", type=float, callback=_positive_seconds, help="Give up waiting after this many seconds (default 1200)."
+)
 @common
 def resume(
     opts: Options, *, generation_id: str | None, last: bool, output: Path | None, timeout: float | None
 ) -> dict[str, Any]:
-    """Finish an interrupted generation from the journal: wait, then download."""
+    """Finish an interrupted generation from the journal: wait, then download (to ``<id>.mp4`` if none was set)."""
+    from .._config import resolve_base_url  # noqa: PLC0415
+
     if (generation_id is None) == (not last):
         raise click.UsageError("give a generation id or --last (not both)")
     journal = opts.journal()
     entry = journal.last() if last else journal.get(generation_id or "")
     if entry is None:
         raise click.UsageError(f"no journalled generation {generation_id or '(journal is empty)'}")
-    dest = output or (Path(entry.output_path) if entry.output_path else None)
-    if entry.saved and dest is not None and dest.exists():
+    configured = resolve_base_url(opts.base_url)
+    if configured != entry.base_url:
+        # The key of the configured server must not be sent to another one just because the journal names it.
+        raise click.UsageError(
+            f"generation {entry.id} was created on {entry.base_url}, but the configured server is {configured}; "
+            f"to resume it there, pass --base-url {entry.base_url}"
+        )
+    dest = output or (Path(entry.output_path) if entry.output_path else _output_for(entry.id))
+    if entry.saved and dest.exists():
         return _result(
             opts, entry.id, entry.status, video_url=entry.video_url, output=str(dest), credits_used=entry.credits_used
         )
-    dest = _check_output(dest, overwrite=False)
-    with opts.client(base_url=opts.base_url or entry.base_url) as client:
-        return _finish(opts, client, entry.id, dest, overwrite=False, timeout=timeout)
+    checked = _check_output(dest, overwrite=False)
+    with opts.client() as client:
+        return _finish(opts, client, entry.id, checked, overwrite=False, timeout=timeout)
 
 
 @cli.command()

@@ -104,6 +104,11 @@ class Journal:
         finally:
             conn.close()
 
+    def ensure(self) -> None:
+        """Create the journal now (folder, file, table), so one that cannot be written fails before a POST."""
+        with self._connect():
+            pass
+
     def record(
         self,
         generation_id: str,
