@@ -7,6 +7,7 @@ signatures (a test compares them).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import time
@@ -17,6 +18,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 from urllib.parse import urlsplit
 
+import attrs
 import httpx
 
 from aiml_api_client.api.default import create_video_generation, get_video_generation
@@ -32,6 +34,7 @@ from ._media import DEFAULT_MAX_AUDIO_BYTES, DEFAULT_MAX_IMAGE_BYTES, AudioSourc
 from ._models import Completed, GenerationResult, GenerationState, Job, ProgressEvent
 from ._polling import PollSchedule
 from ._request import DEFAULT_DURATION, REQUEST_OPTIONS, build_request
+from ._responses import UNREADABLE, UnreadableAnswer
 
 if TYPE_CHECKING:
     import ssl  # ~13 ms at import; httpx loads it only when a TLS context is made
@@ -46,25 +49,78 @@ def _user_agent() -> str:
     return f"aimlapi-video/{__version__}"
 
 
-#: The X-Client-Request-Id of the create request being sent. The generated operations take no headers, so the
-#: driver sets this around the call and a request hook on the API pool copies it onto the request.
-_CLIENT_REQUEST_ID: ContextVar[str | None] = ContextVar("aimlapi_video_client_request_id", default=None)
+@attrs.define
+class _Call:
+    """What one API call adds to its request, and the answers it saw.
+
+    The generated operations take no headers or timeouts, so a driver puts this in ``_CALL`` around the call
+    and hooks on the API pool apply it: the create request's ``X-Client-Request-Id``, a status check's time
+    limit (a wait's deadline), and the raw response, kept so an answer the parser refuses is not lost.
+    """
+
+    client_request_id: str | None = None
+    time_limit: float | None = None
+    responses: list[httpx.Response] = attrs.field(factory=list)
 
 
-def _tag_request(request: httpx.Request) -> None:
-    """Request hook: add the current X-Client-Request-Id, if a create call set one."""
-    request_id = _CLIENT_REQUEST_ID.get()
-    if request_id is not None:
-        request.headers["X-Client-Request-Id"] = request_id
+_CALL: ContextVar[_Call | None] = ContextVar("aimlapi_video_call", default=None)
 
 
-async def _atag_request(request: httpx.Request) -> None:
-    _tag_request(request)
+def _on_request(request: httpx.Request) -> None:
+    call = _CALL.get()
+    if call is None:
+        return
+    if call.client_request_id is not None:
+        request.headers["X-Client-Request-Id"] = call.client_request_id
+    if call.time_limit is not None:
+        limits = request.extensions.get("timeout", {})
+        request.extensions["timeout"] = {
+            kind: call.time_limit if limits.get(kind) is None else min(limits[kind], call.time_limit)
+            for kind in ("connect", "read", "write", "pool")
+        }
+
+
+def _on_response(response: httpx.Response) -> None:
+    call = _CALL.get()
+    if call is not None:
+        call.responses.append(response)
+
+
+async def _aon_request(request: httpx.Request) -> None:
+    _on_request(request)
+
+
+async def _aon_response(response: httpx.Response) -> None:
+    _on_response(response)
+
+
+_HOOKS: dict[str, list[Callable[..., Any]]] = {"request": [_on_request], "response": [_on_response]}
+_AHOOKS: dict[str, list[Callable[..., Any]]] = {"request": [_aon_request], "response": [_aon_response]}
+
+
+@contextlib.contextmanager
+def _calling(action: Create | Fetch) -> Iterator[None]:
+    """Run one API call with its ``_Call``; a body the parser refuses becomes ``UnreadableAnswer``."""
+    call = (
+        _Call(client_request_id=action.client_request_id)
+        if isinstance(action, Create)
+        else _Call(time_limit=action.time_limit)
+    )
+    token = _CALL.set(call)
+    try:
+        yield
+    except UNREADABLE as exc:
+        if call.responses and not isinstance(exc, UnreadableAnswer):
+            raise UnreadableAnswer(call.responses[-1], exc) from exc
+        raise
+    finally:
+        _CALL.reset(token)
 
 
 def create_in_flight() -> bool:
     """True while this context is sending a create request (for the CLI's interrupt handling)."""
-    return _CLIENT_REQUEST_ID.get() is not None
+    call = _CALL.get()
+    return call is not None and call.client_request_id is not None
 
 
 def _check_id(generation_id: object) -> str:
@@ -288,7 +344,7 @@ class VideoClient(_Common):
             verify=self._verify(transport),
             limits=_LIMITS,
             headers={"User-Agent": _user_agent()},
-            event_hooks={"request": [_tag_request]},
+            event_hooks=_HOOKS,
         )
         self._api = Client(base_url=url).set_httpx_client(http)
         self._video_transport = video_transport
@@ -322,14 +378,12 @@ class VideoClient(_Common):
 
     def _perform(self, action: Action) -> Any:
         match action:
-            case Create(body=body, client_request_id=request_id):
-                token = _CLIENT_REQUEST_ID.set(request_id)
-                try:
+            case Create(body=body):
+                with _calling(action):
                     return create_video_generation.sync_detailed(client=self._api, body=body)
-                finally:
-                    _CLIENT_REQUEST_ID.reset(token)
             case Fetch(generation_id=generation_id):
-                return get_video_generation.sync_detailed(client=self._api, generation_id=generation_id)
+                with _calling(action):
+                    return get_video_generation.sync_detailed(client=self._api, generation_id=generation_id)
             case Sleep(seconds=seconds):
                 return self._sleep(seconds)
             case Save():
@@ -485,7 +539,7 @@ class AsyncVideoClient(_Common):
             verify=self._verify(transport),
             limits=_LIMITS,
             headers={"User-Agent": _user_agent()},
-            event_hooks={"request": [_atag_request]},
+            event_hooks=_AHOOKS,
         )
         self._api = Client(base_url=url).set_async_httpx_client(http)
         self._video_transport = video_transport
@@ -535,18 +589,20 @@ class AsyncVideoClient(_Common):
 
     async def _perform(self, action: Action) -> Any:
         match action:
-            case Create(body=body, client_request_id=request_id):
+            case Create(body=body):
                 await self._enter_pool()
-                token = _CLIENT_REQUEST_ID.set(request_id)
                 try:
-                    return await create_video_generation.asyncio_detailed(client=self._api, body=body)
+                    with _calling(action):
+                        return await create_video_generation.asyncio_detailed(client=self._api, body=body)
                 finally:
-                    _CLIENT_REQUEST_ID.reset(token)
                     self._gate.release()
             case Fetch(generation_id=generation_id):
                 await self._enter_pool()
                 try:
-                    return await get_video_generation.asyncio_detailed(client=self._api, generation_id=generation_id)
+                    with _calling(action):
+                        return await get_video_generation.asyncio_detailed(
+                            client=self._api, generation_id=generation_id
+                        )
                 finally:
                     self._gate.release()
             case Sleep(seconds=seconds):

@@ -12,7 +12,7 @@ import logging
 import random
 import time
 import uuid
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Mapping
 from pathlib import Path
 from typing import Any, TypeAlias, TypeVar
 
@@ -32,7 +32,7 @@ from ._errors import (
 )
 from ._models import Completed, Failed, GenerationState, Job, Pending, ProgressEvent
 from ._polling import PollClock, PollSchedule
-from ._responses import NEVER_SENT, NO_ANSWER, api_error, describe_failure
+from ._responses import NEVER_SENT, NO_ANSWER, UnreadableAnswer, api_error, describe_failure, salvage_id
 from ._status import to_state
 
 logger = logging.getLogger("aimlapi_video")
@@ -49,9 +49,10 @@ class Create:
 
 @attrs.frozen
 class Fetch:
-    """Check one generation's status (GET) once."""
+    """Check one generation's status (GET) once, within ``time_limit`` seconds when a deadline applies."""
 
     generation_id: str
+    time_limit: float | None = None
 
 
 @attrs.frozen
@@ -105,6 +106,10 @@ class Settings:
     new_request_id: Callable[[], str] = attrs.field(default=new_client_request_id, repr=False)
 
 
+#: The shortest time a status check near the deadline is given, so the last check can still succeed.
+MIN_CHECK_SECONDS = 1.0
+
+
 def _backoff(attempt: int) -> float:
     """Seconds before retrying after the n-th failed attempt: 1, 2, 4... capped at 16."""
     return float(min(16, 2 ** (attempt - 1)))
@@ -130,16 +135,24 @@ def submit(body: CreateVideoGenerationRequest, settings: Settings) -> Steps[Job]
             logger.warning("submit: %s; nothing was sent, retrying (attempt %d)", describe_failure(exc), attempt + 1)
             yield Sleep(_backoff(attempt))
             continue
+        except UnreadableAnswer as exc:  # answered, but not in the schema's shape: the id may still be there
+            job = _salvaged(exc.status_code, exc.content, exc.headers)
+            if job is None:
+                raise SubmitUncertainError(describe_failure(exc), client_request_id=request_id) from exc
+            return job
         except NO_ANSWER as exc:
             raise SubmitUncertainError(describe_failure(exc), client_request_id=request_id) from exc
 
         code = int(response.status_code)
         if 200 <= code < 300:
             parsed = response.parsed
-            if not isinstance(parsed, VideoGeneration) or not parsed.id:
+            if isinstance(parsed, VideoGeneration) and parsed.id:
+                logger.info("submitted generation %s (X-Client-Request-Id %s)", parsed.id, request_id)
+                return Job(id=parsed.id, status=str(parsed.status))
+            job = _salvaged(code, response.content, response.headers)
+            if job is None:
                 raise SubmitUncertainError(f"HTTP {code} without a generation id", client_request_id=request_id)
-            logger.info("submitted generation %s (X-Client-Request-Id %s)", parsed.id, request_id)
-            return Job(id=parsed.id, status=str(parsed.status))
+            return job
         error = api_error(code, response.content, response.headers, redact=settings.redact)
         if isinstance(error, RateLimitError):
             delay = error.retry_after if error.retry_after is not None else _backoff(attempt)
@@ -152,10 +165,19 @@ def submit(body: CreateVideoGenerationRequest, settings: Settings) -> Steps[Job]
         raise error
 
 
-def check(generation_id: str, settings: Settings) -> Steps[GenerationState]:
+def _salvaged(code: int, content: bytes, headers: Mapping[str, str]) -> Job | None:
+    """A Job from a 2xx create answer the parser refused (another 2xx code, a missing field), if it has an id."""
+    found = salvage_id(content, headers) if 200 <= code < 300 else None
+    if found is None:
+        return None
+    logger.warning("submit: HTTP %d answer outside the schema; using its generation id %s", code, found[0])
+    return Job(id=found[0], status=found[1])
+
+
+def check(generation_id: str, settings: Settings, time_limit: float | None = None) -> Steps[GenerationState]:
     """One status check, with every failure mapped to this package's exceptions."""
     try:
-        response: Response[VideoGeneration] = yield Fetch(generation_id)
+        response: Response[VideoGeneration] = yield Fetch(generation_id, time_limit)
     except NO_ANSWER as exc:
         raise APIConnectionError(f"status check for {generation_id} failed: {describe_failure(exc)}") from exc
     code = int(response.status_code)
@@ -192,7 +214,9 @@ def poll(
     while True:
         hint: float | None = None
         try:
-            state = yield from check(generation_id, settings)
+            # The check itself must not run past the deadline: it gets the time left (at least a second).
+            left = max(MIN_CHECK_SECONDS, clock.timeout - clock.elapsed(settings.clock()))
+            state = yield from check(generation_id, settings, left)
         except Exception as exc:
             if not _is_transient(exc):
                 raise

@@ -75,9 +75,41 @@ def api_error(
     )
 
 
+class UnreadableAnswer(ValueError):
+    """The server answered, but the generated parser could not read the answer; the raw answer is kept.
+
+    A paid POST's answer may still hold the generation id (in the JSON, or the ``x-inference-id`` header)
+    even when it does not match the schema, so it must not be thrown away.
+    """
+
+    def __init__(self, response: httpx.Response, cause: BaseException) -> None:
+        self.status_code = response.status_code
+        self.content = response.content
+        self.headers = response.headers
+        self.reason = (
+            "the answer was not JSON" if isinstance(cause, json.JSONDecodeError) else f"{type(cause).__name__}: {cause}"
+        )
+        super().__init__(f"HTTP {self.status_code}: {self.reason}")
+
+
+def salvage_id(content: bytes, headers: Mapping[str, str]) -> tuple[str, str] | None:
+    """``(id, status)`` from an answer the parser refused: the JSON's ``id``, else ``x-inference-id``."""
+    try:
+        body = json.loads(content)
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if isinstance(body, Mapping) and isinstance(body.get("id"), str) and body["id"]:
+        status = body.get("status")
+        return body["id"], status if isinstance(status, str) and status else "queued"
+    header = headers.get("x-inference-id")
+    return (header, "queued") if header else None
+
+
 def describe_failure(exc: BaseException) -> str:  # noqa: PLR0911  (a lookup table, one return per case)
     """One line naming a transport failure, e.g. ``read timeout`` or ``connection closed without a response``."""
     match exc:
+        case UnreadableAnswer():
+            return f"unreadable answer (HTTP {exc.status_code}: {exc.reason})"
         case httpx.ConnectTimeout():
             return "connect timeout"
         case httpx.ConnectError():

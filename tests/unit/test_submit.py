@@ -160,3 +160,30 @@ def test_an_uncertain_submit_names_the_client_request_id_it_sent(make: Make) -> 
     sent = api.requests[0].headers["x-client-request-id"]
     assert sent == info.value.client_request_id
     assert f"X-Client-Request-Id {sent}" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        (lambda _: httpx.Response(201, json={"id": "gen-201", "status": "queued"}), Job("gen-201", "queued")),
+        (lambda _: httpx.Response(200, json={"id": "gen-no-status"}), Job("gen-no-status", "queued")),
+        (
+            lambda _: httpx.Response(200, text="<html>ok</html>", headers={"x-inference-id": "gen-from-header"}),
+            Job("gen-from-header", "queued"),
+        ),
+    ],
+    ids=["201 with id", "200 without status", "non-JSON 200 with x-inference-id"],
+)
+def test_an_id_in_an_answer_outside_the_schema_is_kept(make: Make, reply: Reply, expected: Job) -> None:
+    """The API answered with the id, just not in the schema's shape: the paid generation is not lost."""
+    api = FakeAPI(posts=[reply])
+    assert expected == make(api)("submit", PNG, "p")
+    assert 1 == api.count("POST")
+
+
+def test_a_non_standard_status_on_submit_is_uncertain_not_a_crash(make: Make) -> None:
+    """HTTP 520 (a CDN's 'unknown error') is not in http.HTTPStatus; the answer is still reported, once."""
+    api = FakeAPI(posts=[lambda _: httpx.Response(520, text="origin error")])
+    with pytest.raises(SubmitUncertainError, match="HTTP 520"):
+        make(api)("submit", PNG, "p")
+    assert 1 == api.count("POST")

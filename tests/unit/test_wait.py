@@ -219,3 +219,30 @@ def test_the_clock_is_injected(make: Make) -> None:
         "wait", "gen-1", on_progress=events.append
     )
     assert [0.0, 2.0] == [e.elapsed for e in events]
+
+
+def test_no_status_check_may_run_past_the_deadline(make: Make) -> None:
+    """Each check inside a wait gets at most the time left (at least a second), so the deadline is hard."""
+    limits: list[float] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        limits.append(request.extensions["timeout"]["read"])
+        return job("generating")
+
+    runner = make(FakeAPI(gets=[record]), poll_schedule=NO_JITTER)
+    with pytest.raises(WaitTimeoutError):
+        runner("wait", "gen-1", timeout=10)
+    # Checks at t = 0, 2, 5, 9.5 and 10 (the deadline): the time left then, and the one-second floor at the end.
+    assert [10.0, 8.0, 5.0, 1.0, 1.0] == limits
+
+
+def test_a_single_get_keeps_the_clients_own_timeouts(make: Make) -> None:
+    """Outside a wait there is no deadline: the client's read timeout applies unchanged."""
+    limits: list[float] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        limits.append(request.extensions["timeout"]["read"])
+        return job("generating")
+
+    make(FakeAPI(gets=[record]))("get", "gen-1")
+    assert [60.0] == limits
