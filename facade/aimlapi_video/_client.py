@@ -35,6 +35,7 @@ from ._models import Completed, GenerationResult, GenerationState, Job, Progress
 from ._polling import PollSchedule
 from ._request import DEFAULT_DURATION, REQUEST_OPTIONS, build_request
 from ._responses import UNREADABLE, UnreadableAnswer
+from ._validate import number
 
 if TYPE_CHECKING:
     import ssl  # ~13 ms at import; httpx loads it only when a TLS context is made
@@ -158,11 +159,12 @@ def _check_wait(timeout: float | None, **callbacks: object) -> float | None:
 
 
 def _timeout(timeout: httpx.Timeout | float | None) -> httpx.Timeout:
+    """The HTTP timeouts: the defaults, an ``httpx.Timeout``, or one positive number of seconds for all four."""
     if timeout is None:
         return DEFAULT_TIMEOUT
     if isinstance(timeout, httpx.Timeout):
         return timeout
-    return httpx.Timeout(timeout)
+    return httpx.Timeout(number("timeout", timeout, minimum=0, above=True))
 
 
 class _Common:
@@ -197,8 +199,12 @@ class _Common:
     ) -> tuple[BearerAuth, str]:
         self._base_url = resolve_base_url(base_url)
         auth = BearerAuth(resolve_api_key(api_key), urlsplit(self._base_url).hostname or "")
-        if max_submit_attempts < 1 or max_status_failures < 0:
-            raise InvalidInputError("max_submit_attempts", "must be at least 1 (and max_status_failures at least 0)")
+        number("max_submit_attempts", max_submit_attempts, minimum=1, integer=True)
+        number("max_status_failures", max_status_failures, minimum=0, integer=True)
+        number("max_image_bytes", max_image_bytes, minimum=1, integer=True)
+        number("max_audio_bytes", max_audio_bytes, minimum=1, integer=True)
+        if poll_schedule is not None and not isinstance(poll_schedule, PollSchedule):
+            raise InvalidInputError("poll_schedule", f"must be a PollSchedule, got {type(poll_schedule).__name__}")
         self._settings = Settings(
             schedule=poll_schedule or PollSchedule(),
             max_submit_attempts=max_submit_attempts,

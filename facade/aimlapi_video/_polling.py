@@ -13,34 +13,27 @@ from collections.abc import Callable
 
 import attrs
 
-from ._errors import InvalidInputError
+from ._validate import number
 
 DEFAULT_TIMEOUT_SECONDS = 1200.0
-
-
-def _positive(name: str) -> Callable[[object, attrs.Attribute[float], float], None]:
-    def check(_: object, __: attrs.Attribute[float], value: float) -> None:
-        if not value > 0:
-            raise InvalidInputError(name, f"must be a positive number of seconds, got {value!r}")
-
-    return check
 
 
 @attrs.frozen
 class PollSchedule:
     """How status checks are spaced. Immutable; ``delay(n)`` is the gap after the n-th check (from 1)."""
 
-    first_delay: float = attrs.field(default=2.0, validator=_positive("first_delay"))
+    first_delay: float = 2.0
     growth: float = 1.5
-    max_delay: float = attrs.field(default=7.5, validator=_positive("max_delay"))
+    max_delay: float = 7.5
     jitter: float = 0.1
-    timeout: float = attrs.field(default=DEFAULT_TIMEOUT_SECONDS, validator=_positive("timeout"))
+    timeout: float = DEFAULT_TIMEOUT_SECONDS
 
     def __attrs_post_init__(self) -> None:
-        if self.growth < 1:
-            raise InvalidInputError("growth", f"must be >= 1, got {self.growth!r}")
-        if not 0 <= self.jitter < 1:
-            raise InvalidInputError("jitter", f"must be in [0, 1), got {self.jitter!r}")
+        number("first_delay", self.first_delay, minimum=0, above=True)
+        number("growth", self.growth, minimum=1)
+        number("max_delay", self.max_delay, minimum=0, above=True)
+        number("jitter", self.jitter, minimum=0, maximum=0.99)
+        number("timeout", self.timeout, minimum=0, above=True)
 
     def base_delay(self, checks: int) -> float:
         """The gap after ``checks`` checks, before jitter."""

@@ -13,7 +13,7 @@ from aiml_api_client.models import (
     CreateVideoGenerationRequestResolution,
     CreateVideoGenerationRequestShotType,
 )
-from aimlapi_video import InvalidInputError
+from aimlapi_video import InvalidInputError, PollSchedule
 from aimlapi_video import _request as request_module
 from tests.unit.harness import PNG, FakeAPI, Runner, job
 
@@ -258,3 +258,43 @@ def test_the_seed_range_is_inclusive(make: Make, seed: int) -> None:
     api = FakeAPI(posts=[lambda _: job("queued")])
     make(api)("submit", PNG, "p", seed=seed)
     assert seed == api.post_bodies()[0]["seed"]
+
+
+@pytest.mark.parametrize(
+    ("options", "name"),
+    [
+        ({"max_submit_attempts": "3"}, "max_submit_attempts"),
+        ({"max_submit_attempts": 0}, "max_submit_attempts"),
+        ({"max_status_failures": -1}, "max_status_failures"),
+        ({"max_status_failures": 2.5}, "max_status_failures"),
+        ({"max_image_bytes": "x"}, "max_image_bytes"),
+        ({"max_audio_bytes": 0}, "max_audio_bytes"),
+        ({"timeout": 0}, "timeout"),
+        ({"timeout": float("nan")}, "timeout"),
+        ({"timeout": "30"}, "timeout"),
+        ({"poll_schedule": {"first_delay": 1}}, "poll_schedule"),
+    ],
+)
+def test_a_bad_client_setting_names_itself(make: Make, options: dict[str, Any], name: str) -> None:
+    """Each setting is checked at construction, with its own name, never as a TypeError from deep inside."""
+    with pytest.raises(InvalidInputError) as info:
+        make(**options)
+    assert_clear(info.value, name)
+
+
+@pytest.mark.parametrize(
+    ("options", "name"),
+    [
+        ({"first_delay": "2"}, "first_delay"),
+        ({"growth": None}, "growth"),
+        ({"growth": 0.5}, "growth"),
+        ({"max_delay": float("inf")}, "max_delay"),
+        ({"jitter": 1}, "jitter"),
+        ({"timeout": True}, "timeout"),
+    ],
+)
+def test_a_bad_schedule_setting_names_itself(options: dict[str, Any], name: str) -> None:
+    """PollSchedule refuses wrong types and ranges with InvalidInputError, not a TypeError on comparison."""
+    with pytest.raises(InvalidInputError) as info:
+        PollSchedule(**options)
+    assert_clear(info.value, name)

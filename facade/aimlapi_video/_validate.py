@@ -1,0 +1,30 @@
+"""The one check for numeric settings, so every one fails the same way: one line naming the argument."""
+
+from __future__ import annotations
+
+import math
+
+from ._errors import InvalidInputError
+
+
+def number(
+    name: str,
+    value: object,
+    *,
+    minimum: float,
+    maximum: float = math.inf,
+    above: bool = False,
+    integer: bool = False,
+) -> float:
+    """``value`` if it is a real number (an ``int`` when ``integer``) within range, else InvalidInputError.
+
+    ``above`` makes the minimum exclusive. Booleans, strings, NaN and infinities are refused.
+    """
+    kinds = "an integer" if integer else "a number"
+    if isinstance(value, bool) or not isinstance(value, int if integer else int | float):
+        raise InvalidInputError(name, f"must be {kinds}, got {type(value).__name__} {value!r}")
+    if not math.isfinite(value) or value > maximum or value < minimum or (above and value == minimum):
+        bound = f"> {minimum:g}" if above else f">= {minimum:g}"
+        upper = f" and <= {maximum:g}" if maximum != math.inf else ""
+        raise InvalidInputError(name, f"must be {kinds} {bound}{upper}, got {value!r}")
+    return value
