@@ -429,9 +429,9 @@ class VideoClient(_Common):
         return _drive(engine.check(_check_id(generation_id), self._settings), self._perform)
 
     def iter_status(self, generation_id: str, *, timeout: float | None = None) -> Iterator[GenerationState]:
-        """Yield the state after every status check until a terminal one (yielded last)."""
+        """The state after every status check until a terminal one (yielded last); arguments checked now."""
         steps = engine.poll(_check_id(generation_id), self._settings, timeout=_check_wait(timeout))
-        yield from _drive_iter(steps, self._perform, [])
+        return _drive_iter(steps, self._perform, [])
 
     def wait(
         self,
@@ -649,11 +649,13 @@ class AsyncVideoClient(_Common):
         """One status check: ``Pending``, ``Completed`` or ``Failed``."""
         return await _adrive(engine.check(_check_id(generation_id), self._settings), self._perform)
 
-    async def iter_status(self, generation_id: str, *, timeout: float | None = None) -> AsyncIterator[GenerationState]:
-        """Yield the state after every status check until a terminal one (yielded last)."""
+    def iter_status(self, generation_id: str, *, timeout: float | None = None) -> AsyncIterator[GenerationState]:
+        """The state after every status check until a terminal one (yielded last); arguments checked now.
+
+        Use as ``async for state in client.iter_status(id)``.
+        """
         steps = engine.poll(_check_id(generation_id), self._settings, timeout=_check_wait(timeout))
-        async for state in _adrive_iter(steps, self._perform, []):
-            yield state
+        return _adrive_iter(steps, self._perform, [])
 
     async def wait(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import collections.abc
 import importlib
 import inspect
@@ -16,7 +17,7 @@ import httpx
 import pytest
 
 import aimlapi_video
-from aimlapi_video import AsyncVideoClient, GenerationState, VideoClient
+from aimlapi_video import AsyncVideoClient, GenerationState, InvalidInputError, VideoClient
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 PUBLIC_API = [
@@ -197,10 +198,17 @@ def test_async_methods_are_coroutines_and_sync_ones_are_not(method: str) -> None
     assert not inspect.iscoroutinefunction(getattr(VideoClient, method))
 
 
-def test_async_iter_status_is_an_async_generator() -> None:
-    """``async for state in client.iter_status(id)``; the sync one is a plain generator."""
-    assert inspect.isasyncgenfunction(AsyncVideoClient.iter_status)
-    assert inspect.isgeneratorfunction(VideoClient.iter_status)
+def test_iter_status_checks_its_arguments_when_called_then_returns_an_iterator() -> None:
+    """``for``/``async for state in client.iter_status(id)``; a bad id fails at the call, not at the first step."""
+    with VideoClient("k", transport=httpx.MockTransport(lambda r: httpx.Response(500))) as sync_client:
+        with pytest.raises(InvalidInputError, match="generation_id"):
+            sync_client.iter_status("")
+        assert isinstance(sync_client.iter_status("gen-1"), collections.abc.Iterator)
+    async_client = AsyncVideoClient("k", transport=httpx.MockTransport(lambda r: httpx.Response(500)))
+    with pytest.raises(InvalidInputError, match="generation_id"):
+        async_client.iter_status("")
+    assert isinstance(async_client.iter_status("gen-1"), collections.abc.AsyncIterator)
+    asyncio.run(async_client.close())
 
 
 def test_the_clients_are_context_managers() -> None:
