@@ -33,7 +33,7 @@ from ._errors import (
 from ._models import Completed, Failed, GenerationState, Job, Pending, ProgressEvent
 from ._polling import PollClock, PollSchedule
 from ._responses import NEVER_SENT, NO_ANSWER, UnreadableAnswer, api_error, describe_failure, salvage_id
-from ._status import to_state
+from ._status import IncompleteAnswer, to_state
 
 logger = logging.getLogger("aimlapi_video")
 T = TypeVar("T")
@@ -182,7 +182,10 @@ def check(generation_id: str, settings: Settings, time_limit: float | None = Non
         raise APIConnectionError(f"status check for {generation_id} failed: {describe_failure(exc)}") from exc
     code = int(response.status_code)
     if code == 200 and isinstance(response.parsed, VideoGeneration):
-        return to_state(response.parsed)
+        try:
+            return to_state(response.parsed)
+        except IncompleteAnswer as exc:  # asked again by wait(), like any answer it could not use
+            raise APIConnectionError(f"status check for {generation_id}: incomplete answer ({exc})") from exc
     if code == 200:
         raise APIConnectionError(f"status check for {generation_id}: HTTP 200 without a readable body")
     raise api_error(code, response.content, response.headers, redact=settings.redact)

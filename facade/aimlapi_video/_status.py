@@ -79,8 +79,12 @@ def error_of(error: object) -> tuple[str, str, tuple[Mapping[str, Any], ...]]:
     return "UnknownError", "the generation failed without an error description", ()
 
 
+class IncompleteAnswer(ValueError):
+    """The answer contradicts itself (completed, but no video URL): not a state, an answer to ask again for."""
+
+
 def to_state(parsed: VideoGeneration) -> GenerationState:
-    """The typed state of one status response. A completed job without a video URL is not ``Completed``."""
+    """The typed state of one status response; IncompleteAnswer for a completed job without a video URL."""
     status = str(parsed.status)
     phase = phase_of(status)
     if phase is None:
@@ -91,12 +95,7 @@ def to_state(parsed: VideoGeneration) -> GenerationState:
         case "completed":
             url = video_url(None if isinstance(parsed.video, Unset) else parsed.video)
             if url is None:
-                return Failed(
-                    id=parsed.id,
-                    status=status,
-                    error_name="MissingVideo",
-                    error_message="the API reported completion but sent no video URL",
-                )
+                raise IncompleteAnswer(f"status {status!r} but no video URL")
             return Completed(id=parsed.id, status=status, video_url=url, usage=usage_of(parsed.meta))
         case "failed":
             name, message, details = error_of(parsed.error)

@@ -11,7 +11,6 @@ from aimlapi_video import (
     APIConnectionError,
     AuthenticationError,
     Completed,
-    Failed,
     GenerationFailedError,
     NotFoundError,
     Pending,
@@ -126,11 +125,17 @@ def test_a_failed_generation_raises_with_its_id_and_reason(make: Make, error: ob
     assert ("gen-1", name, message) == (info.value.generation_id, info.value.error_name, info.value.error_message)
 
 
-def test_completed_without_a_video_url_is_a_failure_not_a_crash(make: Make) -> None:
-    """A contradictory answer is reported plainly."""
-    state = make(FakeAPI(gets=[job("completed", video=None)]))("get", "gen-1")
-    assert isinstance(state, Failed)
-    assert "MissingVideo" == state.error_name
+def test_completed_without_a_video_url_is_an_incomplete_answer(make: Make) -> None:
+    """A contradictory answer is not a failed (billed) generation: get() says the answer was incomplete."""
+    with pytest.raises(APIConnectionError, match="incomplete answer"):
+        make(FakeAPI(gets=[job("completed", video=None)]))("get", "gen-1")
+
+
+def test_wait_asks_again_when_completed_arrives_without_a_video_url(make: Make) -> None:
+    """An eventually consistent answer is retried like any transient failure, then the video is there."""
+    api = FakeAPI(gets=[job("completed", video=None), done()])
+    assert URL == make(api)("wait", "gen-1").video_url
+    assert 2 == api.count("GET")
 
 
 def test_transient_failures_are_tolerated(make: Make) -> None:
