@@ -10,7 +10,6 @@ The emulator lives in ``aimlapi_video.testing`` (extra ``aimlapi-video[testing]`
 """
 
 from ._client import AsyncVideoClient, VideoClient
-from ._download import DownloadProgress
 from ._errors import (
     AIMLAPIError,
     APIConnectionError,
@@ -28,7 +27,17 @@ from ._errors import (
     VideoUrlExpiredError,
     WaitTimeoutError,
 )
-from ._models import Completed, Failed, GenerationResult, GenerationState, Job, Pending, ProgressEvent, Usage
+from ._models import (
+    Completed,
+    DownloadProgress,
+    Failed,
+    GenerationResult,
+    GenerationState,
+    Job,
+    Pending,
+    ProgressEvent,
+    Usage,
+)
 from ._polling import PollSchedule
 
 __version__ = "0.1.0"

@@ -27,11 +27,10 @@ from aiml_api_client.models import CreateVideoGenerationRequest
 
 from . import _engine as engine
 from ._config import DEFAULT_TIMEOUT, BearerAuth, resolve_api_key, resolve_base_url
-from ._download import DownloadProgress, download_async, download_sync
 from ._engine import Action, Create, Emit, Fetch, Save, Settings, Sleep, Steps
 from ._errors import InvalidInputError
 from ._media import DEFAULT_MAX_AUDIO_BYTES, DEFAULT_MAX_IMAGE_BYTES, AudioSource, ImageSource
-from ._models import Completed, GenerationResult, GenerationState, Job, ProgressEvent
+from ._models import Completed, DownloadProgress, GenerationResult, GenerationState, Job, ProgressEvent
 from ._polling import PollSchedule
 from ._request import DEFAULT_DURATION, REQUEST_OPTIONS, build_request
 from ._responses import UNREADABLE, UnreadableAnswer
@@ -393,6 +392,8 @@ class VideoClient(_Common):
             case Sleep(seconds=seconds):
                 return self._sleep(seconds)
             case Save():
+                from ._download import download_sync  # noqa: PLC0415  (loaded when a video is first saved)
+
                 return download_sync(
                     self._video(),
                     action.url,
@@ -614,6 +615,8 @@ class AsyncVideoClient(_Common):
             case Sleep(seconds=seconds):
                 return await self._sleep(seconds)
             case Save():
+                from ._download import download_async  # noqa: PLC0415  (loaded when a video is first saved)
+
                 return await download_async(
                     self._video(),
                     action.url,

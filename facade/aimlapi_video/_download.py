@@ -30,6 +30,7 @@ import httpx
 
 from ._config import is_loopback
 from ._errors import DownloadError, InvalidInputError, VideoUrlExpiredError
+from ._models import DownloadProgress
 
 __all__ = ["DownloadProgress", "download_async", "download_sync"]
 
@@ -42,17 +43,6 @@ _BACKOFF_CAP = 8.0
 _RETRY_AFTER_CAP = 60.0  # a longer server hint is cut to this, so a download never hangs for an hour
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 _UNSATISFIED_RANGE = re.compile(r"bytes \*/(\d+)")
-
-
-@attrs.frozen
-class DownloadProgress:
-    """Bytes saved so far and the size, if the host declared it.
-
-    ``bytes_done`` goes back to 0 when a host ignores a resume request and the download restarts.
-    """
-
-    bytes_done: int
-    bytes_total: int | None
 
 
 @attrs.frozen

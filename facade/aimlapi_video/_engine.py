@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import random
 import time
-import uuid
 from collections.abc import Callable, Generator, Mapping
 from pathlib import Path
 from typing import Any, TypeAlias, TypeVar
@@ -21,7 +20,6 @@ import attrs
 from aiml_api_client.models import CreateVideoGenerationRequest, VideoGeneration
 from aiml_api_client.types import Response
 
-from ._download import DownloadProgress
 from ._errors import (
     APIConnectionError,
     GenerationFailedError,
@@ -30,7 +28,7 @@ from ._errors import (
     SubmitUncertainError,
     WaitTimeoutError,
 )
-from ._models import Completed, Failed, GenerationState, Job, Pending, ProgressEvent
+from ._models import Completed, DownloadProgress, Failed, GenerationState, Job, Pending, ProgressEvent
 from ._polling import PollClock, PollSchedule
 from ._responses import NEVER_SENT, NO_ANSWER, UnreadableAnswer, api_error, describe_failure, salvage_id
 from ._status import IncompleteAnswer, to_state
@@ -87,6 +85,8 @@ ProgressCallback: TypeAlias = Callable[[ProgressEvent], None]
 
 def new_client_request_id() -> str:
     """A fresh ``X-Client-Request-Id``: 1 to 128 characters of ``[A-Za-z0-9._:-]``, as the API requires."""
+    import uuid  # noqa: PLC0415  (loaded at the first submit, not at import)
+
     return f"aimlapi-video-{uuid.uuid4().hex}"
 
 

@@ -82,6 +82,17 @@ class ProgressEvent:
 
 
 @attrs.frozen
+class DownloadProgress:
+    """Bytes saved so far and the size, if the host declared it.
+
+    ``bytes_done`` goes back to 0 when a host ignores a resume request and the download restarts.
+    """
+
+    bytes_done: int
+    bytes_total: int | None
+
+
+@attrs.frozen
 class GenerationResult:
     """What :meth:`VideoClient.generate` returns: the finished generation and where it was saved."""
 

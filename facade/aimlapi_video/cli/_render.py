@@ -8,8 +8,7 @@ from __future__ import annotations
 import sys
 from typing import IO, Any, Protocol
 
-from .._download import DownloadProgress
-from .._models import ProgressEvent
+from .._models import DownloadProgress, ProgressEvent
 
 
 def _size(n: float) -> str:
