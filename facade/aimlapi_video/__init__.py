@@ -9,7 +9,8 @@ The emulator lives in ``aimlapi_video.testing`` (extra ``aimlapi-video[testing]`
 ``aimlapi_video.cli`` (extra ``aimlapi-video[cli]``). Neither is imported here, so this import stays light.
 """
 
-from ._client import AsyncVideoClient, VideoClient
+from ._async_client import AsyncVideoClient
+from ._client import VideoClient
 from ._errors import (
     AIMLAPIError,
     APIConnectionError,

@@ -4,6 +4,7 @@ Imported only by the ``aimlapi-video`` script and ``python -m aimlapi_video``, n
 itself, so the library does not load click or rich.
 """
 
-from ._app import EXIT, cli, exit_code_for, main
+from ._app import cli, main
+from ._runtime import EXIT, exit_code_for
 
 __all__ = ["EXIT", "cli", "exit_code_for", "main"]

@@ -1,0 +1,246 @@
+"""``AsyncVideoClient``: the asyncio driver of the shared engine, with the same methods as ``VideoClient``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+import httpx
+
+from aiml_api_client.api.default import create_video_generation, get_video_generation
+from aiml_api_client.client import Client
+
+from . import _engine as engine
+from ._engine import Action, Create, Emit, Fetch, Save, Sleep
+from ._media import DEFAULT_MAX_AUDIO_BYTES, DEFAULT_MAX_IMAGE_BYTES, AudioSource, ImageSource
+from ._models import Completed, DownloadProgress, GenerationResult, GenerationState, Job, ProgressEvent
+from ._polling import PollSchedule
+from ._request import DEFAULT_DURATION
+
+if TYPE_CHECKING:
+    pass  # ~13 ms at import; httpx loads it only when a TLS context is made
+
+from ._common import LIMITS, ClientBase, check_id, check_output, check_wait, http_timeout, save_steps, user_agent
+from ._drivers import ASYNC_HOOKS, adrive, adrive_iter, calling
+
+
+class AsyncVideoClient(ClientBase):
+    """The asyncio twin of :class:`VideoClient`: same methods and arguments, awaited (``async with``)."""
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: httpx.Timeout | float | None = None,
+        poll_schedule: PollSchedule | None = None,
+        max_submit_attempts: int = 3,
+        max_status_failures: int = 5,
+        max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
+        max_audio_bytes: int = DEFAULT_MAX_AUDIO_BYTES,
+        transport: httpx.AsyncBaseTransport | None = None,
+        video_transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+    ) -> None:
+        auth, url = self._configure(
+            api_key=api_key,
+            base_url=base_url,
+            poll_schedule=poll_schedule,
+            max_submit_attempts=max_submit_attempts,
+            max_status_failures=max_status_failures,
+            max_image_bytes=max_image_bytes,
+            max_audio_bytes=max_audio_bytes,
+            clock=clock,
+        )
+        import asyncio  # noqa: PLC0415  (~35 ms: loaded only when an async client is made)
+
+        self._sleep = sleep or asyncio.sleep
+        self._timeout = http_timeout(timeout)
+        self._gate = asyncio.Semaphore(LIMITS.max_connections or 100)
+        http = httpx.AsyncClient(
+            base_url=url,
+            auth=auth,
+            timeout=self._timeout,
+            transport=transport,
+            verify=self._verify(transport),
+            limits=LIMITS,
+            headers={"User-Agent": user_agent()},
+            event_hooks=ASYNC_HOOKS,
+        )
+        self._api = Client(base_url=url).set_async_httpx_client(http)
+        self._video_transport = video_transport
+        self._video_http: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the API and video connection pools."""
+        await self._api.get_async_httpx_client().aclose()
+        if self._video_http is not None:
+            await self._video_http.aclose()
+
+    def _video(self) -> httpx.AsyncClient:
+        """A separate pool with no credentials, so the key never reaches the video host."""
+        if self._video_http is None:
+            self._video_http = httpx.AsyncClient(
+                timeout=self._timeout,
+                transport=self._video_transport,
+                verify=self._verify(self._video_transport),
+                follow_redirects=True,
+                headers={"User-Agent": user_agent()},
+            )
+        return self._video_http
+
+    async def _enter_pool(self) -> None:
+        """Wait (FIFO, within the pool timeout) until fewer than ``max_connections`` API requests are in flight.
+
+        httpcore re-scans every queued request against every connection on each pool event, so with ~1,000
+        requests queued in its pool the CPU cost grows quadratically and requests end in PoolTimeout
+        (bench/scale.py). Queueing here instead keeps httpcore's queue empty; the wait still raises
+        ``httpx.PoolTimeout`` after the pool timeout, as waiting inside httpx's pool would.
+        """
+        import asyncio  # noqa: PLC0415  (already loaded: see __init__)
+
+        try:
+            async with asyncio.timeout(self._timeout.pool):
+                await self._gate.acquire()
+        except TimeoutError:
+            raise httpx.PoolTimeout("no free connection in the pool") from None
+
+    async def _perform(self, action: Action) -> Any:
+        match action:
+            case Create(body=body):
+                await self._enter_pool()
+                try:
+                    with calling(action):
+                        return await create_video_generation.asyncio_detailed(client=self._api, body=body)
+                finally:
+                    self._gate.release()
+            case Fetch(generation_id=generation_id):
+                await self._enter_pool()
+                try:
+                    with calling(action):
+                        return await get_video_generation.asyncio_detailed(
+                            client=self._api, generation_id=generation_id
+                        )
+                finally:
+                    self._gate.release()
+            case Sleep(seconds=seconds):
+                return await self._sleep(seconds)
+            case Save():
+                from ._download import download_async  # noqa: PLC0415  (loaded when a video is first saved)
+
+                return await download_async(
+                    self._video(),
+                    action.url,
+                    action.dest,
+                    overwrite=action.overwrite,
+                    on_progress=action.on_progress,
+                    generation_id=action.generation_id,
+                    sleep=self._sleep,
+                )
+            case Emit():
+                return None
+
+    async def submit(
+        self,
+        image: ImageSource,
+        prompt: str,
+        *,
+        duration: int = DEFAULT_DURATION,
+        resolution: str | None = None,
+        negative_prompt: str | None = None,
+        shot_type: str | None = None,
+        seed: int | None = None,
+        generate_audio: bool | None = None,
+        enhance_prompt: bool | None = None,
+        audio: AudioSource | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> Job:
+        """Create a generation and return right after the POST, with its id. Inputs are checked first."""
+        body = self._body(locals())
+        return await adrive(engine.submit(body, self._settings), self._perform)
+
+    async def get(self, generation_id: str) -> GenerationState:
+        """One status check: ``Pending``, ``Completed`` or ``Failed``."""
+        return await adrive(engine.check(check_id(generation_id), self._settings), self._perform)
+
+    def iter_status(self, generation_id: str, *, timeout: float | None = None) -> AsyncIterator[GenerationState]:
+        """The state after every status check until a terminal one (yielded last); arguments checked now.
+
+        Use as ``async for state in client.iter_status(id)``.
+        """
+        steps = engine.poll(check_id(generation_id), self._settings, timeout=check_wait(timeout))
+        return adrive_iter(steps, self._perform, [])
+
+    async def wait(
+        self,
+        generation_id: str,
+        *,
+        timeout: float | None = None,
+        on_progress: Callable[[ProgressEvent], None] | None = None,
+    ) -> Completed:
+        """Poll until done. Raises GenerationFailedError, or WaitTimeoutError at the deadline."""
+        timeout = check_wait(timeout, on_progress=on_progress)
+        steps = engine.wait(check_id(generation_id), self._settings, timeout=timeout, on_progress=on_progress)
+        return await adrive(steps, self._perform)
+
+    async def download(
+        self,
+        generation: Completed | str,
+        output: str | os.PathLike[str],
+        *,
+        overwrite: bool = False,
+        on_progress: Callable[[DownloadProgress], None] | None = None,
+    ) -> Path:
+        """Save the video to ``output`` atomically. A generation id fetches a fresh URL first."""
+        dest = check_output(output, overwrite)
+        assert dest is not None
+        done = await adrive(self._download_steps(generation), self._perform)
+        return await adrive(save_steps(done, dest, overwrite, on_progress), self._perform)
+
+    async def generate(
+        self,
+        image: ImageSource,
+        prompt: str,
+        *,
+        output: str | os.PathLike[str] | None = None,
+        overwrite: bool = False,
+        timeout: float | None = None,
+        on_progress: Callable[[ProgressEvent | DownloadProgress], None] | None = None,
+        on_submitted: Callable[[Job], None] | None = None,
+        duration: int = DEFAULT_DURATION,
+        resolution: str | None = None,
+        negative_prompt: str | None = None,
+        shot_type: str | None = None,
+        seed: int | None = None,
+        generate_audio: bool | None = None,
+        enhance_prompt: bool | None = None,
+        audio: AudioSource | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> GenerationResult:
+        """Submit, wait and (with ``output``) download, in one call. ``on_submitted`` gets the id first."""
+        dest = check_output(output, overwrite)
+        check_wait(timeout, on_progress=on_progress, on_submitted=on_submitted)
+        body = self._body(locals())
+        steps = engine.generate(
+            body,
+            self._settings,
+            output=dest,
+            overwrite=overwrite,
+            timeout=timeout,
+            on_progress=on_progress,
+            on_submitted=on_submitted,
+        )
+        done, path = await adrive(steps, self._perform)
+        return GenerationResult(generation=done, path=path)

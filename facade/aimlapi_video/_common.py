@@ -1,0 +1,166 @@
+"""What both clients share and do before any I/O: argument checks, construction, and the download step."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from aiml_api_client.models import CreateVideoGenerationRequest
+
+from . import _engine as engine
+from ._config import DEFAULT_TIMEOUT, BearerAuth, resolve_api_key, resolve_base_url
+from ._engine import Save, Settings, Steps
+from ._errors import InvalidInputError
+from ._models import Completed, DownloadProgress
+from ._polling import PollSchedule
+from ._request import REQUEST_OPTIONS, build_request
+from ._validate import number
+
+if TYPE_CHECKING:
+    import ssl  # ~13 ms at import; httpx loads it only when a TLS context is made
+
+
+LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+
+
+def user_agent() -> str:
+    from . import __version__  # noqa: PLC0415  (the package imports this module)
+
+    return f"aimlapi-video/{__version__}"
+
+
+def check_id(generation_id: object) -> str:
+    if not isinstance(generation_id, str) or not generation_id.strip():
+        raise InvalidInputError("generation_id", f"must be a non-empty string, got {generation_id!r}")
+    return generation_id
+
+
+def check_output(output: str | os.PathLike[str] | None, overwrite: bool) -> Path | None:
+    """Refuse an unusable destination before anything is submitted or paid for."""
+    if output is None:
+        return None
+    path = Path(output)
+    if path.is_dir():
+        raise InvalidInputError("output", f"{path} is a directory; give a file name such as {path / 'video.mp4'}")
+    if (path.exists() or path.is_symlink()) and not overwrite:
+        raise InvalidInputError("output", f"{path} already exists; pass overwrite=True to replace it")
+    if not path.parent.is_dir():
+        raise InvalidInputError("output", f"directory {path.parent} does not exist")
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise InvalidInputError("output", f"directory {path.parent} is not writable")
+    return path
+
+
+def check_wait(timeout: float | None, **callbacks: object) -> float | None:
+    """Refuse a wait deadline or callback that would fail only later (in generate, after the paid POST)."""
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout < math.inf
+    ):
+        raise InvalidInputError("timeout", f"must be a positive, finite number of seconds, got {timeout!r}")
+    for name, callback in callbacks.items():
+        if callback is not None and not callable(callback):
+            raise InvalidInputError(name, f"must be callable, got {type(callback).__name__}")
+    return timeout
+
+
+def http_timeout(timeout: httpx.Timeout | float | None) -> httpx.Timeout:
+    """The HTTP timeouts: the defaults, an ``httpx.Timeout``, or one positive number of seconds for all four."""
+    if timeout is None:
+        return DEFAULT_TIMEOUT
+    if isinstance(timeout, httpx.Timeout):
+        return timeout
+    return httpx.Timeout(number("timeout", timeout, minimum=0, above=True))
+
+
+class ClientBase:
+    """Construction and argument checks shared by both clients; no I/O."""
+
+    _settings: Settings
+    _base_url: str
+    _tls_context: ssl.SSLContext | None = None
+
+    def _verify(self, transport: object) -> ssl.SSLContext | bool:
+        """One TLS context for the API and the video pools: loading the CA store costs ~20 ms per context.
+
+        With a caller's transport (tests, emulators), httpx makes no TLS context at all, so neither do we.
+        """
+        if transport is not None:
+            return True
+        if self._tls_context is None:
+            self._tls_context = httpx.create_ssl_context()
+        return self._tls_context
+
+    def _configure(
+        self,
+        *,
+        api_key: str | None,
+        base_url: str | None,
+        poll_schedule: PollSchedule | None,
+        max_submit_attempts: int,
+        max_status_failures: int,
+        max_image_bytes: int,
+        max_audio_bytes: int,
+        clock: Callable[[], float] | None,
+    ) -> tuple[BearerAuth, str]:
+        self._base_url = resolve_base_url(base_url)
+        auth = BearerAuth(resolve_api_key(api_key), urlsplit(self._base_url).hostname or "")
+        number("max_submit_attempts", max_submit_attempts, minimum=1, integer=True)
+        number("max_status_failures", max_status_failures, minimum=0, integer=True)
+        number("max_image_bytes", max_image_bytes, minimum=1, integer=True)
+        number("max_audio_bytes", max_audio_bytes, minimum=1, integer=True)
+        if poll_schedule is not None and not isinstance(poll_schedule, PollSchedule):
+            raise InvalidInputError("poll_schedule", f"must be a PollSchedule, got {type(poll_schedule).__name__}")
+        self._settings = Settings(
+            schedule=poll_schedule or PollSchedule(),
+            max_submit_attempts=max_submit_attempts,
+            max_status_failures=max_status_failures,
+            clock=clock or time.monotonic,
+            redact=auth.redact,
+        )
+        self._max_image_bytes, self._max_audio_bytes = max_image_bytes, max_audio_bytes
+        return auth, self._base_url
+
+    @property
+    def base_url(self) -> str:
+        """The API server this client talks to."""
+        return self._base_url
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(base_url={self._base_url!r})"
+
+    def _body(self, arguments: Mapping[str, Any]) -> CreateVideoGenerationRequest:
+        """The request built from a public method's ``locals()``: its request arguments, by name.
+
+        Taking them by name from the caller's frame keeps one list of request fields (``REQUEST_OPTIONS``)
+        instead of repeating it in each of the four public methods that accept them.
+        """
+        options = {name: arguments[name] for name in REQUEST_OPTIONS}
+        return build_request(
+            arguments["image"],
+            arguments["prompt"],
+            max_image_bytes=self._max_image_bytes,
+            max_audio_bytes=self._max_audio_bytes,
+            **options,
+        )
+
+    def _download_steps(self, generation: Completed | str) -> Steps[Completed]:
+        if isinstance(generation, Completed):
+            return generation
+        state = yield from engine.check(check_id(generation), self._settings)
+        if not isinstance(state, Completed):
+            raise InvalidInputError("generation", f"generation {state.id} is {state.status!r}, not completed")
+        return state
+
+
+def save_steps(
+    done: Completed, dest: Path, overwrite: bool, on_progress: Callable[[DownloadProgress], None] | None
+) -> Steps[Path]:
+    path: Path = yield Save(done.video_url, dest, overwrite, done.id, on_progress)
+    return path

@@ -1,0 +1,294 @@
+"""How every command runs: shared options, one-line errors, the documented exit codes, and the result printed.
+
+Errors are one line on stderr (``--debug`` shows the traceback) with the exit codes of ``EXIT``; with ``--json``
+stdout carries exactly one JSON object, on success or failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import logging
+import signal
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+
+import attrs
+import click
+
+if TYPE_CHECKING:
+    from .. import VideoClient
+    from ._journal import Journal
+    from ._render import Renderer
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Exit codes, documented in the README.
+EXIT = {"done": 0, "failed": 1, "usage": 2, "api": 3, "timeout": 4, "uncertain": 5, "interrupted": 130}
+
+
+def exit_code_for(exc: BaseException) -> int:  # noqa: PLR0911  (one return per documented code)
+    """The one mapping from an exception to the process exit code."""
+    from .. import (  # noqa: PLC0415
+        AIMLAPIError,
+        GenerationFailedError,
+        InvalidInputError,
+        SubmitUncertainError,
+        WaitTimeoutError,
+    )
+
+    match exc:
+        case KeyboardInterrupt() | Interrupted() | NothingSent():
+            return EXIT["interrupted"]
+        case InvalidInputError() | click.UsageError():
+            return EXIT["usage"]
+        case GenerationFailedError():
+            return EXIT["failed"]
+        case WaitTimeoutError():
+            return EXIT["timeout"]
+        case SubmitUncertainError():
+            return EXIT["uncertain"]
+        case AIMLAPIError() | OSError() | sqlite3.Error():
+            return EXIT["api"]  # the API, the network, or a local file (journal, output) failed
+        case _:
+            return EXIT["failed"]
+
+
+class NothingSent(Exception):
+    """Ctrl-C before the paid request left: nothing was created."""
+
+    def __init__(self) -> None:
+        super().__init__("interrupted before the request was sent; nothing was created")
+
+
+class Interrupted(Exception):
+    """Ctrl-C (or SIGTERM) after a generation was created: it runs on, and can be resumed."""
+
+    def __init__(self, generation_id: str) -> None:
+        self.generation_id = generation_id
+        super().__init__(
+            f"interrupted; generation {generation_id} is still running and will be billed if it completes. "
+            f"Resume with: aimlapi-video resume {generation_id}"
+        )
+
+
+@attrs.define
+class Options:
+    """What every command shares: output mode, server, key source."""
+
+    as_json: bool
+    quiet: bool
+    debug: bool
+    base_url: str | None
+    api_key_file: Path | None
+    poll_interval: float | None = None
+    started: float = attrs.field(factory=time.monotonic)
+    #: Set once a generation id is known, so every later error report (and --json) carries it.
+    generation_id: str | None = None
+
+    def api_key(self) -> str | None:
+        """The key from ``--api-key-file``; ``None`` lets the client read the environment."""
+        if self.api_key_file is None:
+            return None
+        from .. import InvalidInputError  # noqa: PLC0415
+
+        try:
+            text = self.api_key_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidInputError("--api-key-file", f"cannot read {self.api_key_file}: {exc}") from None
+        if self.api_key_file.stat().st_mode & 0o077:
+            logging.getLogger("aimlapi_video.cli").warning("%s is readable by other users", self.api_key_file)
+        return text.strip()
+
+    def client(self, base_url: str | None = None) -> VideoClient:
+        from .. import PollSchedule, VideoClient  # noqa: PLC0415
+
+        schedule = None
+        if self.poll_interval is not None:
+            gap = self.poll_interval
+            schedule = PollSchedule(first_delay=gap, growth=1.0, max_delay=gap, jitter=0.0)
+        return VideoClient(self.api_key(), base_url=base_url or self.base_url, poll_schedule=schedule, sleep=pausing)
+
+    def journal(self) -> Journal:
+        from ._journal import Journal  # noqa: PLC0415
+
+        return Journal.default()
+
+    def renderer(self) -> Renderer:
+        from ._render import make_renderer  # noqa: PLC0415
+
+        return make_renderer(quiet=self.quiet)
+
+    def elapsed(self) -> float:
+        return round(time.monotonic() - self.started, 3)
+
+
+def _refuse_key(_: click.Context, __: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        raise click.UsageError(
+            "--api-key is not accepted: any user on this machine can read command lines. "
+            "Set AIMLAPI_API_KEY, or use --api-key-file PATH."
+        )
+
+
+def common(command: F) -> F:
+    """Add the shared options to a command and run it under the CLI's error handling."""
+
+    @click.option("--api-key", hidden=True, expose_value=False, callback=_refuse_key, is_eager=True)
+    @click.option(
+        "--api-key-file", type=click.Path(dir_okay=False, path_type=Path), help="Read the API key from this file."
+    )
+    @click.option("--base-url", help="API server (default: AIMLAPI_BASE_URL, else https://api.aimlapi.com).")
+    @click.option(
+        "--poll-interval",
+        type=click.FloatRange(min=0, min_open=True),
+        envvar="AIMLAPI_VIDEO_POLL_INTERVAL",
+        help="Fixed seconds between status checks (default: adaptive, 2 s growing to 7.5 s).",
+    )
+    @click.option("--debug", is_flag=True, help="Show debug logs and tracebacks.")
+    @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+    @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout.")
+    @functools.wraps(command)
+    def wrapper(
+        *,
+        as_json: bool,
+        quiet: bool,
+        debug: bool,
+        poll_interval: float | None,
+        base_url: str | None,
+        api_key_file: Path | None,
+        **kwargs: Any,
+    ) -> None:
+        opts = Options(
+            as_json=as_json,
+            quiet=quiet,
+            debug=debug,
+            base_url=base_url,
+            api_key_file=api_key_file,
+            poll_interval=poll_interval,
+        )
+        run_command(opts, lambda: command(opts, **kwargs))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def run_command(opts: Options, body: Callable[[], dict[str, Any] | None]) -> NoReturn:
+    """Run a command body; print its result (or one error line) and exit with the documented code."""
+    logging.basicConfig(level=logging.DEBUG if opts.debug else logging.ERROR, format="%(name)s: %(message)s")
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        result = body()
+    except (click.ClickException, click.exceptions.Exit):
+        raise
+    except (Exception, KeyboardInterrupt) as exc:  # one line, the documented exit code
+        if opts.debug:
+            import traceback  # noqa: PLC0415
+
+            traceback.print_exc()
+        code = exit_code_for(exc)
+        message = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
+        notes = [n for n in getattr(exc, "__notes__", []) if "generation id" in n]
+        click.echo(f"error: {message}" + (f" [{notes[-1]}]" if notes else ""), err=True)  # the CLI's own note is last
+        if opts.as_json:
+            generation_id = getattr(exc, "generation_id", None) or opts.generation_id
+            click.echo(json.dumps({"id": generation_id, "status": "error", "error": message, "exit_code": code}))
+        sys.exit(code)
+    if result is not None:
+        if opts.as_json:
+            click.echo(json.dumps(result, sort_keys=True))
+        else:
+            click.echo("\n".join(f"{k}: {v}" for k, v in result.items() if v is not None))
+    sys.exit(EXIT["done"])
+
+
+def summary(
+    opts: Options,
+    generation_id: str,
+    status: str,
+    *,
+    video_url: str | None = None,
+    output: str | None = None,
+    credits_used: float | None = None,
+) -> dict[str, Any]:
+    return {
+        "id": generation_id,
+        "status": status,
+        "video_url": video_url,
+        "output": output,
+        "credits_used": credits_used,
+        "elapsed_seconds": opts.elapsed(),
+    }
+
+
+def usage_error(exc: click.ClickException, args: list[str]) -> NoReturn:
+    """A usage error like every other error: one ``error:`` line, and one JSON object with ``--json``."""
+    ctx = getattr(exc, "ctx", None)
+    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    message = exc.format_message()
+    click.echo(f"error: {message}{hint}", err=True)
+    if "--json" in args:
+        click.echo(json.dumps({"id": None, "status": "error", "error": message, "exit_code": exc.exit_code}))
+    sys.exit(exc.exit_code)
+
+
+#: The guard of the submit in progress, if any (read by ``pausing``).
+_ACTIVE: list[SubmitGuard] = []
+
+
+@attrs.define
+class SubmitGuard:
+    """What an interrupt during submit found: ``None`` (none came), ``before-send`` or ``deferred``."""
+
+    interrupt: str | None = None
+    answered: bool = False
+
+
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[SubmitGuard]:
+    """Hold back the first Ctrl-C (or SIGTERM) while the paid request is out, until its id is journalled.
+
+    An interrupt then would leave a generation that may exist but whose id nobody knows. Before the request
+    leaves (reading the image, waiting out a 429) nothing was created, so the interrupt acts at once; a second
+    interrupt always does.
+    """
+    from .._drivers import create_in_flight  # noqa: PLC0415
+
+    guard = SubmitGuard()
+
+    def hold(signum: int, frame: FrameType | None) -> None:
+        if guard.interrupt is not None:
+            raise KeyboardInterrupt
+        if not guard.answered and not create_in_flight():
+            guard.interrupt = "before-send"
+            raise KeyboardInterrupt
+        guard.interrupt = "deferred"
+        click.echo("interrupt: finishing the submit so its id is not lost (interrupt again to abort)", err=True)
+
+    previous = {sig: signal.signal(sig, hold) for sig in (signal.SIGINT, signal.SIGTERM)}
+    _ACTIVE.append(guard)
+    try:
+        yield guard
+    finally:
+        _ACTIVE.remove(guard)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def pausing(seconds: float) -> None:
+    """The CLI client's sleep. A back-off during a submit means no generation was created yet (a 429, or a
+    request that never left), so an interrupt held while that request was out takes effect now."""
+    if _ACTIVE and _ACTIVE[-1].interrupt == "deferred":
+        _ACTIVE[-1].interrupt = "before-send"
+        raise KeyboardInterrupt
+    time.sleep(seconds)
