@@ -23,7 +23,7 @@ from ._request import DEFAULT_DURATION
 if TYPE_CHECKING:
     pass  # ~13 ms at import; httpx loads it only when a TLS context is made
 
-from ._common import LIMITS, ClientBase, check_id, check_output, check_wait, http_timeout, save_steps, user_agent
+from ._common import LIMITS, ClientBase, check_id, check_wait, http_timeout, user_agent
 from ._drivers import ASYNC_HOOKS, adrive, adrive_iter, calling
 
 
@@ -204,10 +204,7 @@ class AsyncVideoClient(ClientBase):
         on_progress: Callable[[DownloadProgress], None] | None = None,
     ) -> Path:
         """Save the video to ``output`` atomically. A generation id fetches a fresh URL first."""
-        dest = check_output(output, overwrite)
-        assert dest is not None
-        done = await adrive(self._download_steps(generation), self._perform)
-        return await adrive(save_steps(done, dest, overwrite, on_progress), self._perform)
+        return await adrive(self._download_plan(generation, output, overwrite, on_progress), self._perform)
 
     async def generate(
         self,
@@ -230,17 +227,5 @@ class AsyncVideoClient(ClientBase):
         extra: Mapping[str, Any] | None = None,
     ) -> GenerationResult:
         """Submit, wait and (with ``output``) download, in one call. ``on_submitted`` gets the id first."""
-        dest = check_output(output, overwrite)
-        check_wait(timeout, on_progress=on_progress, on_submitted=on_submitted)
-        body = self._body(locals())
-        steps = engine.generate(
-            body,
-            self._settings,
-            output=dest,
-            overwrite=overwrite,
-            timeout=timeout,
-            on_progress=on_progress,
-            on_submitted=on_submitted,
-        )
-        done, path = await adrive(steps, self._perform)
+        done, path = await adrive(self._generate_plan(locals()), self._perform)
         return GenerationResult(generation=done, path=path)

@@ -150,17 +150,46 @@ class ClientBase:
             **options,
         )
 
-    def _download_steps(self, generation: Completed | str) -> Steps[Completed]:
+    def _generate_plan(self, arguments: Mapping[str, Any]) -> Steps[tuple[Completed, Path | None]]:
+        """The steps of ``generate`` from its ``locals()``; every argument is checked now, before any request."""
+        dest = check_output(arguments["output"], arguments["overwrite"])
+        callbacks = {name: arguments[name] for name in ("on_progress", "on_submitted")}
+        check_wait(arguments["timeout"], **callbacks)
+        return engine.generate(
+            self._body(arguments),
+            self._settings,
+            output=dest,
+            overwrite=arguments["overwrite"],
+            timeout=arguments["timeout"],
+            **callbacks,
+        )
+
+    def _download_plan(
+        self,
+        generation: Completed | str,
+        output: str | os.PathLike[str],
+        overwrite: bool,
+        on_progress: Callable[[DownloadProgress], None] | None,
+    ) -> Steps[Path]:
+        """The steps of ``download``; the destination is checked now, before any request."""
+        dest = check_output(output, overwrite)
+        assert dest is not None  # output is required here
+        return self._save(generation, dest, overwrite, on_progress)
+
+    def _save(
+        self,
+        generation: Completed | str,
+        dest: Path,
+        overwrite: bool,
+        on_progress: Callable[[DownloadProgress], None] | None,
+    ) -> Steps[Path]:
+        """A generation id first gets a status check for a fresh URL; then the video is saved."""
         if isinstance(generation, Completed):
-            return generation
-        state = yield from engine.check(check_id(generation), self._settings)
-        if not isinstance(state, Completed):
-            raise InvalidInputError("generation", f"generation {state.id} is {state.status!r}, not completed")
-        return state
-
-
-def save_steps(
-    done: Completed, dest: Path, overwrite: bool, on_progress: Callable[[DownloadProgress], None] | None
-) -> Steps[Path]:
-    path: Path = yield Save(done.video_url, dest, overwrite, done.id, on_progress)
-    return path
+            done = generation
+        else:
+            state = yield from engine.check(check_id(generation), self._settings)
+            if not isinstance(state, Completed):
+                raise InvalidInputError("generation", f"generation {state.id} is {state.status!r}, not completed")
+            done = state
+        path: Path = yield Save(done.video_url, dest, overwrite, done.id, on_progress)
+        return path
