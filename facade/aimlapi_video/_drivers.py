@@ -98,19 +98,27 @@ def create_in_flight() -> bool:
     return call is not None and call.client_request_id is not None
 
 
-def drive_iter(steps: Steps[T], perform: Callable[[Action], Any], out: list[T]) -> Iterator[GenerationState]:
-    """Run engine steps with synchronous I/O, yielding every emitted state; the result goes to ``out``.
+@attrs.frozen
+class _Finished:
+    """The steps returned: their value, for ``drive``."""
 
-    An action's exception (KeyboardInterrupt included) is thrown back into the steps, which decide.
-    """
+    value: Any
+
+
+def _advance(steps: Steps[Any], result: Any, error: BaseException | None) -> Action | _Finished:
+    """Hand the last action's result (or its exception, KeyboardInterrupt included) back to the steps, which
+    decide; the next action, or ``_Finished``. Both drive loops turn on this."""
+    try:
+        return steps.throw(error) if error is not None else steps.send(result)
+    except StopIteration as stop:
+        return _Finished(stop.value)
+
+
+def drive_iter(steps: Steps[T], perform: Callable[[Action], Any], out: list[T]) -> Iterator[GenerationState]:
+    """Run engine steps with synchronous I/O, yielding every emitted state; the result goes to ``out``."""
     result: Any = None
     error: BaseException | None = None
-    while True:
-        try:
-            action = steps.throw(error) if error is not None else steps.send(result)
-        except StopIteration as stop:
-            out.append(stop.value)
-            return
+    while not isinstance(action := _advance(steps, result, error), _Finished):
         result, error = None, None
         if isinstance(action, Emit):
             yield action.state
@@ -119,6 +127,7 @@ def drive_iter(steps: Steps[T], perform: Callable[[Action], Any], out: list[T]) 
             result = perform(action)
         except BaseException as exc:  # handed to the steps, which decide and re-raise
             error = exc
+    out.append(action.value)
 
 
 def drive(steps: Steps[T], perform: Callable[[Action], Any]) -> T:
@@ -134,12 +143,7 @@ async def adrive_iter(
     """``drive_iter`` for asyncio: the same loop, awaiting each action."""
     result: Any = None
     error: BaseException | None = None
-    while True:
-        try:
-            action = steps.throw(error) if error is not None else steps.send(result)
-        except StopIteration as stop:
-            out.append(stop.value)
-            return
+    while not isinstance(action := _advance(steps, result, error), _Finished):
         result, error = None, None
         if isinstance(action, Emit):
             yield action.state
@@ -148,6 +152,7 @@ async def adrive_iter(
             result = await perform(action)
         except BaseException as exc:
             error = exc
+    out.append(action.value)
 
 
 async def adrive(steps: Steps[T], perform: Callable[[Action], Awaitable[Any]]) -> T:
