@@ -22,11 +22,16 @@ def main() -> None:
     parser.add_argument("--api-key", required=True)
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument(
-        "--no-fsync", action="store_true", help="attribution only: make os.fsync a no-op to see what durability costs"
+        "--no-durability",
+        action="store_true",
+        help="attribution only: no fsync and no early writeback, to see what durability costs",
     )
     args = parser.parse_args()
-    if args.no_fsync:
+    if args.no_durability:
+        from aimlapi_video import _partfile  # noqa: PLC0415
+
         os.fsync = lambda fd: None
+        _partfile.start_writeback = lambda fd, offset, length: None
     with VideoClient(args.api_key, base_url=args.base_url, sleep=lambda _: None) as client:
         done = client.generate(tiny_png(), PROMPT).generation
         client.get(done.id)  # warm the API connection the download's status check uses

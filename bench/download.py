@@ -2,14 +2,18 @@
 
 Each facade download runs in a fresh process (``VideoClient.download``: one status check, then the streamed,
 fsync'd, atomic save) and reports its wall time and ru_maxrss growth; curl fetches the same URL, timed by its
-own ``%{time_total}``. Runs alternate, side by side; the ratio is facade throughput over curl's.
+own ``%{time_total}``, once as is (``curl -o``, the target's baseline: nothing made durable) and once followed
+by an fsync of its file and directory (the same guarantee as ours). Runs alternate, side by side; a ratio is
+facade throughput over curl's.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +34,18 @@ def _curl(url: str, out: Path) -> float:
     return float(proc.stdout.strip())
 
 
+def _fsync_file_and_dir(path: Path) -> float:
+    """Seconds to make curl's file as durable as ours: fsync the file, then its directory."""
+    start = time.perf_counter()
+    for target, flags in ((path, os.O_RDONLY), (path.parent, os.O_RDONLY)):
+        fd = os.open(target, flags)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    return time.perf_counter() - start
+
+
 def run(*, quick: bool) -> dict[str, Any]:
     sizes, reps = ((MB,), 1) if quick else ((10 * MB, 200 * MB), 5)
     curl = shutil.which("curl")
@@ -37,8 +53,9 @@ def run(*, quick: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-download-", dir=BENCH / ".cache" if not quick else None) as tmp:
         for size in sizes:
             ours: list[dict[str, Any]] = []
-            unsynced: list[dict[str, Any]] = []  # the same download with fsync disabled: what durability costs
+            unsynced: list[dict[str, Any]] = []  # the same download, durability disabled: what it costs
             curl_s: list[float] = []
+            durable_curl_s: list[float] = []  # curl -o, then the file and directory fsync'd as ours are
             with Emulator(video_bytes=size) as emu:
                 for _ in range(reps):
                     out = Path(tmp) / "facade.mp4"
@@ -48,10 +65,13 @@ def run(*, quick: bool) -> dict[str, Any]:
                         raise RuntimeError(f"downloaded {result['bytes']} bytes, expected {size}")
                     ours.append(result)
                     out.unlink()
-                    unsynced.append(run_json(MAIN_PYTHON, BENCH / "_download_worker.py", *args, "--no-fsync"))
+                    unsynced.append(run_json(MAIN_PYTHON, BENCH / "_download_worker.py", *args, "--no-durability"))
                     out.unlink()
                     if curl:
                         curl_s.append(_curl(result["url"], Path(tmp) / "curl.mp4"))
+                        (Path(tmp) / "curl.mp4").unlink()
+                        took = _curl(result["url"], Path(tmp) / "curl.mp4")
+                        durable_curl_s.append(took + _fsync_file_and_dir(Path(tmp) / "curl.mp4"))
                         (Path(tmp) / "curl.mp4").unlink()
             row: dict[str, Any] = {
                 "size_mb": size / MB,
@@ -62,7 +82,9 @@ def run(*, quick: bool) -> dict[str, Any]:
             if curl_s:
                 row["curl_mb_per_s"] = spread([size / MB / s for s in curl_s])
                 row["ratio"] = ratios(curl_s, [r["wall_s"] for r in ours])
-                row["ratio_no_fsync"] = ratios(curl_s, [r["wall_s"] for r in unsynced])
+                row["durable_curl_mb_per_s"] = spread([size / MB / s for s in durable_curl_s])
+                row["ratio_durable"] = ratios(durable_curl_s, [r["wall_s"] for r in ours])
+                row["ratio_no_durability"] = ratios(curl_s, [r["wall_s"] for r in unsynced])
             else:
                 row["curl_error"] = "curl not found on PATH"
             rows.append(row)

@@ -88,21 +88,28 @@ def _download(r: dict[str, Any]) -> list[str]:
         "## 4. Download from loopback (`VideoClient.download` vs `curl -o`)",
         "",
         f"{r['reps']} runs per size, alternating; each facade run in a fresh process (RSS growth = peak RSS, VmHWM, "
-        "after minus before the download). Throughput ratio = ours over curl's in the same round. The download "
-        "fsyncs the file and its directory before reporting success (curl does neither); the last ratio column "
-        "repeats each run with fsync disabled, only to show what that durability costs.",
+        "after minus before the download). A ratio is our throughput over curl's in the same round. The download "
+        "makes the video durable before reporting success: it fsyncs the file, renames it into place and fsyncs "
+        "the directory, and on Linux asks the kernel to start writing every 8 MiB while the download goes on "
+        "(`sync_file_range`), so the final fsync has little left. `curl -o` does none of that; "
+        '"durable curl" is `curl -o` followed by the same two fsyncs, the like-for-like baseline. The last '
+        "column repeats each run with durability switched off (no fsync, no early writeback), only to show what "
+        "it costs.",
         "",
-        "| size | MB/s (median) | curl MB/s (median) | throughput ratio (min / median / max) "
-        "| RSS growth MB (min / median / max) | CPU s (median) | ratio without fsync (attribution) |",
-        "|---|---|---|---|---|---|---|",
+        "| size | MB/s (median) | curl MB/s (median) | ratio vs curl -o (min / median / max) "
+        "| durable curl MB/s (median) | ratio vs durable curl (min / median / max) "
+        "| RSS growth MB (min / median / max) | CPU s (median) | ratio vs curl -o, durability off (attribution) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in r["rows"]:
         curl = f"{row['curl_mb_per_s']['median']:.0f}" if "curl_mb_per_s" in row else row.get("curl_error", "")
-        ratio = _s(row["ratio"]) if "ratio" in row else "n/a"
+        durable = f"{row['durable_curl_mb_per_s']['median']:.0f}" if "durable_curl_mb_per_s" in row else "n/a"
         out.append(
-            f"| {row['size_mb']:g} MB | {row['mb_per_s']['median']:.0f} | {curl} | {ratio} "
+            f"| {row['size_mb']:g} MB | {row['mb_per_s']['median']:.0f} | {curl} "
+            f"| {_s(row['ratio']) if 'ratio' in row else 'n/a'} | {durable} "
+            f"| {_s(row['ratio_durable']) if 'ratio_durable' in row else 'n/a'} "
             f"| {_s(row['rss_growth_mb'], '{:.1f}')} | {row['cpu_s']['median']:.3f} "
-            f"| {_s(row['ratio_no_fsync']) if 'ratio_no_fsync' in row else 'n/a'} |"
+            f"| {_s(row['ratio_no_durability']) if 'ratio_no_durability' in row else 'n/a'} |"
         )
     return [*out, ""]
 
@@ -173,7 +180,11 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str]]:  # noqa: PLR
         for row in results["download"]["rows"]:
             if "ratio" in row:
                 med = row["ratio"]["median"]
-                found.append((f"download {row['size_mb']:g} MB: >= 0.8x curl", f"{med:.2f}x", _ok(med >= 0.8)))
+                found.append((f"download {row['size_mb']:g} MB: >= 0.8x curl -o", f"{med:.2f}x", _ok(med >= 0.8)))
+            if "ratio_durable" in row:  # the like-for-like comparison (see section 4), not one of the issue's
+                med = row["ratio_durable"]["median"]
+                label = f"download {row['size_mb']:g} MB: >= 0.8x durable curl (curl -o + fsync; see section 4)"
+                found.append((label, f"{med:.2f}x", _ok(med >= 0.8)))
             rss = row["rss_growth_mb"]["max"]
             found.append((f"download {row['size_mb']:g} MB: RSS growth <= 32 MB", f"{rss:.1f} MB", _ok(rss <= 32)))
     if "startup" in results:

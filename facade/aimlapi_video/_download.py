@@ -1,7 +1,7 @@
 """Save a finished video from its signed CDN URL to disk: streamed, atomic, resumable.
 
 Bytes go to a hidden temporary file beside the destination (same filesystem), fsync'd and renamed into place
-only when complete; on any failure, Ctrl-C and task cancellation included, it is removed. Every decision
+only when complete; on any failure, Ctrl-C and task cancellation included, it is removed (``_partfile``). Every decision
 (headers per attempt, what a status means, when a body is complete, whether and how long to wait) lives in
 the I/O-free ``_DownloadCore``; ``download_sync`` and ``download_async`` only send, iterate, write and sleep.
 The async shell writes the file synchronously: a local write of one chunk is short.
@@ -15,7 +15,6 @@ Local disk errors (permission, disk full) propagate as ``OSError``, after the te
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import re
@@ -31,6 +30,7 @@ import httpx
 from ._config import is_loopback
 from ._errors import DownloadError, InvalidInputError, VideoUrlExpiredError
 from ._models import DownloadProgress
+from ._partfile import PartFile
 
 __all__ = ["DownloadProgress", "download_async", "download_sync"]
 
@@ -253,82 +253,6 @@ def _build_request(http: httpx.Client | httpx.AsyncClient, url: str, headers: di
     return request
 
 
-class _PartFile:
-    """The temporary file beside the destination, and the progress reports as it grows; whatever happens,
-    the file is gone when the block exits. Its writes are synchronous in both shells."""
-
-    def __init__(
-        self, dest: Path, core: _DownloadCore, on_progress: _OnProgress | None, overwrite: bool, report_every: int
-    ) -> None:
-        self.dest = dest
-        self.core = core
-        self.on_progress = on_progress
-        self.overwrite = overwrite
-        self.report_every = report_every
-        self._next_report = 0
-        self.path = dest.with_name(f".{dest.name[:100]}.{os.urandom(6).hex()}.part")
-
-    def __enter__(self) -> _PartFile:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-        self._file = os.fdopen(os.open(self.path, flags, 0o666), "wb")  # 0o666: the umask applies
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._file.close()
-        self.path.unlink(missing_ok=True)  # already moved away after a successful commit
-
-    def keep(self, offset: int) -> None:
-        """Keep the first ``offset`` bytes (all of a resumed download, none on a restart)."""
-        self._file.seek(offset)
-        self._file.truncate()
-        self._next_report = offset  # a restart from zero reports from zero again
-
-    def write(self, chunk: bytes) -> None:
-        """Append a chunk (refused first if it overruns the declared length); report every ``report_every`` bytes.
-
-        Chunks arrive as the network delivers them: re-chunking them to a fixed size (``iter_bytes(n)``) would
-        copy every byte once more through a buffer, which cost two thirds of the download throughput.
-        """
-        progress = self.core.on_chunk(len(chunk))
-        self._file.write(chunk)
-        if self.on_progress is not None and progress.bytes_done >= self._next_report:
-            self._next_report = progress.bytes_done + self.report_every
-            self.on_progress(progress)
-
-    def commit(self) -> None:
-        """Flush to disk, then put in place atomically. Without overwrite, a file that appeared meanwhile
-        is never replaced: a hard link fails if the name exists (where links are unsupported, check first)."""
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
-        appeared = DownloadError(f"{self.dest} appeared during the download and was not overwritten")
-        if self.overwrite:
-            os.replace(self.path, self.dest)
-        else:
-            try:
-                os.link(self.path, self.dest)
-            except FileExistsError:
-                raise appeared from None
-            except OSError:
-                if self.dest.exists() or self.dest.is_symlink():
-                    raise appeared from None
-                os.replace(self.path, self.dest)
-        _fsync_dir(self.dest.parent)
-        _log.debug("saved %d bytes to %s", self.core.offset, self.dest)
-        if self.on_progress is not None:
-            self.on_progress(self.core.progress)
-
-
-def _fsync_dir(path: Path) -> None:
-    """Make the rename durable where the OS allows syncing a directory (POSIX); elsewhere skip."""
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
 def download_sync(
     http: httpx.Client,
     url: str,
@@ -351,7 +275,7 @@ def download_sync(
     """
     dest = _prepare(http, url, output, overwrite=overwrite, max_attempts=max_attempts, chunk_size=chunk_size)
     core = _DownloadCore(max_attempts=max_attempts, generation_id=generation_id)
-    with _PartFile(dest, core, on_progress, overwrite, report_every=chunk_size) as part:
+    with PartFile(dest, core, on_progress=on_progress, overwrite=overwrite, report_every=chunk_size) as part:
         while True:
             request = _build_request(http, url, core.request_headers())
             try:
@@ -394,7 +318,7 @@ async def download_async(
         sleep = asyncio.sleep
     dest = _prepare(http, url, output, overwrite=overwrite, max_attempts=max_attempts, chunk_size=chunk_size)
     core = _DownloadCore(max_attempts=max_attempts, generation_id=generation_id)
-    with _PartFile(dest, core, on_progress, overwrite, report_every=chunk_size) as part:
+    with PartFile(dest, core, on_progress=on_progress, overwrite=overwrite, report_every=chunk_size) as part:
         while True:
             request = _build_request(http, url, core.request_headers())
             try:

@@ -60,6 +60,13 @@ def test_scale_and_download_completed_without_errors(quick: tuple[dict[str, Any]
     assert all(row["rss_growth_mb"]["max"] >= 0 for row in results["download"]["rows"])
 
 
+def test_download_is_compared_with_plain_and_durable_curl(quick: tuple[dict[str, Any], str]) -> None:
+    """Each size has the three ratios (curl -o, curl -o + fsync, ours without durability), or says why not."""
+    for row in quick[0]["download"]["rows"]:
+        compared = {"ratio", "ratio_durable", "ratio_no_durability"} <= row.keys()
+        assert compared or row["curl_error"] == "curl not found on PATH"
+
+
 def test_report_has_every_section_and_target(quick: tuple[dict[str, Any], str]) -> None:
     results, text = quick
     for heading in ("## Targets", "## 1.", "## 2.", "## 3.", "## 4.", "## 5.", "## 6."):
