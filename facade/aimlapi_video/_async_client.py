@@ -6,25 +6,18 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 
 import httpx
 
-from aiml_api_client.api.default import create_video_generation, get_video_generation
-from aiml_api_client.client import Client
-
 from . import _engine as engine
+from ._common import LIMITS, ClientBase, check_id, check_wait, http_timeout, user_agent
+from ._drivers import ASYNC_HOOKS, adrive, adrive_iter, calling
 from ._engine import Action, Create, Emit, Fetch, Save, Sleep
 from ._media import DEFAULT_MAX_AUDIO_BYTES, DEFAULT_MAX_IMAGE_BYTES, AudioSource, ImageSource
 from ._models import Completed, DownloadProgress, GenerationResult, GenerationState, Job, ProgressEvent
 from ._polling import PollSchedule
 from ._request import DEFAULT_DURATION
-
-if TYPE_CHECKING:
-    pass  # ~13 ms at import; httpx loads it only when a TLS context is made
-
-from ._common import LIMITS, ClientBase, check_id, check_wait, http_timeout, user_agent
-from ._drivers import ASYNC_HOOKS, adrive, adrive_iter, calling
 
 
 class AsyncVideoClient(ClientBase):
@@ -71,6 +64,8 @@ class AsyncVideoClient(ClientBase):
             headers={"User-Agent": user_agent()},
             event_hooks=ASYNC_HOOKS,
         )
+        from aiml_api_client.client import Client  # noqa: PLC0415  (the generated side loads at first use)
+
         self._api = Client(base_url=url).set_async_httpx_client(http)
         self._video_transport = video_transport
         self._video_http: httpx.AsyncClient | None = None
@@ -118,6 +113,8 @@ class AsyncVideoClient(ClientBase):
             raise httpx.PoolTimeout("no free connection in the pool") from None
 
     async def _perform(self, action: Action) -> Any:
+        from aiml_api_client.api.default import create_video_generation, get_video_generation  # noqa: PLC0415
+
         match action:
             case Create(body=body):
                 await self._enter_pool()

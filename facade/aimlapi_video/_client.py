@@ -12,25 +12,18 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 
 import httpx
 
-from aiml_api_client.api.default import create_video_generation, get_video_generation
-from aiml_api_client.client import Client
-
 from . import _engine as engine
+from ._common import LIMITS, ClientBase, check_id, check_wait, http_timeout, user_agent
+from ._drivers import HOOKS, calling, drive, drive_iter
 from ._engine import Action, Create, Emit, Fetch, Save, Sleep
 from ._media import DEFAULT_MAX_AUDIO_BYTES, DEFAULT_MAX_IMAGE_BYTES, AudioSource, ImageSource
 from ._models import Completed, DownloadProgress, GenerationResult, GenerationState, Job, ProgressEvent
 from ._polling import PollSchedule
 from ._request import DEFAULT_DURATION
-
-if TYPE_CHECKING:
-    pass  # ~13 ms at import; httpx loads it only when a TLS context is made
-
-from ._common import LIMITS, ClientBase, check_id, check_wait, http_timeout, user_agent
-from ._drivers import HOOKS, calling, drive, drive_iter
 
 
 class VideoClient(ClientBase):
@@ -79,6 +72,8 @@ class VideoClient(ClientBase):
             headers={"User-Agent": user_agent()},
             event_hooks=HOOKS,
         )
+        from aiml_api_client.client import Client  # noqa: PLC0415  (the generated side loads at first use)
+
         self._api = Client(base_url=url).set_httpx_client(http)
         self._video_transport = video_transport
         self._video_http: httpx.Client | None = None
@@ -110,6 +105,8 @@ class VideoClient(ClientBase):
         return self._video_http
 
     def _perform(self, action: Action) -> Any:
+        from aiml_api_client.api.default import create_video_generation, get_video_generation  # noqa: PLC0415
+
         match action:
             case Create(body=body):
                 with calling(action):

@@ -12,8 +12,6 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from aiml_api_client.models import CreateVideoGenerationRequest
-
 from . import _engine as engine
 from ._config import DEFAULT_TIMEOUT, BearerAuth, resolve_api_key, resolve_base_url
 from ._engine import Save, Settings, Steps
@@ -25,6 +23,8 @@ from ._validate import number
 
 if TYPE_CHECKING:
     import ssl  # ~13 ms at import; httpx loads it only when a TLS context is made
+
+    from aiml_api_client.models import CreateVideoGenerationRequest  # loaded with the first request (_choices)
 
 
 LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)

@@ -13,12 +13,9 @@ import random
 import time
 from collections.abc import Callable, Generator, Mapping
 from pathlib import Path
-from typing import Any, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import attrs
-
-from aiml_api_client.models import CreateVideoGenerationRequest, VideoGeneration
-from aiml_api_client.types import Response
 
 from ._errors import (
     APIConnectionError,
@@ -32,6 +29,10 @@ from ._models import Completed, DownloadProgress, Failed, GenerationState, Job, 
 from ._polling import PollClock, PollSchedule
 from ._responses import NEVER_SENT, NO_ANSWER, UnreadableAnswer, api_error, describe_failure, salvage_id
 from ._status import IncompleteAnswer, to_state
+
+if TYPE_CHECKING:  # at run time the generated models load with the first request (see _choices)
+    from aiml_api_client.models import CreateVideoGenerationRequest, VideoGeneration
+    from aiml_api_client.types import Response
 
 logger = logging.getLogger("aimlapi_video")
 T = TypeVar("T")
@@ -145,6 +146,8 @@ def submit(body: CreateVideoGenerationRequest, settings: Settings) -> Steps[Job]
 
         code = int(response.status_code)
         if 200 <= code < 300:
+            from aiml_api_client.models import VideoGeneration  # noqa: PLC0415  (loaded by now: the body was built)
+
             parsed = response.parsed
             if isinstance(parsed, VideoGeneration) and parsed.id:
                 logger.info("submitted generation %s (X-Client-Request-Id %s)", parsed.id, request_id)
@@ -180,6 +183,8 @@ def check(generation_id: str, settings: Settings, time_limit: float | None = Non
         response: Response[VideoGeneration] = yield Fetch(generation_id, time_limit)
     except NO_ANSWER as exc:
         raise APIConnectionError(f"status check for {generation_id} failed: {describe_failure(exc)}") from exc
+    from aiml_api_client.models import VideoGeneration  # noqa: PLC0415  (loaded with the first answer parsed)
+
     code = int(response.status_code)
     if code == 200 and isinstance(response.parsed, VideoGeneration):
         try:

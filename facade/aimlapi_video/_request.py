@@ -1,6 +1,7 @@
 """Check every argument of a create call and build the generated request model; no I/O beyond reading inputs.
 
-Allowed values come from the generated enums, so they follow the spec when it is regenerated. Nothing is
+Allowed values come from the generated enums (``_choices``), so they follow the spec when it is regenerated;
+the generated models load when the first request is built, not with the package. Nothing is
 sent for an argument left as ``None``: the server applies its own default. The one exception is
 ``duration``, which defaults to 5 seconds here: upstream's default is 10 (twice the price), and a client
 should never ask for a longer video than its caller did.
@@ -11,16 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from enum import Enum
-from typing import Any, TypeVar
-
-from aiml_api_client.models import (
-    CreateVideoGenerationRequest,
-    CreateVideoGenerationRequestDuration,
-    CreateVideoGenerationRequestModel,
-    CreateVideoGenerationRequestResolution,
-    CreateVideoGenerationRequestShotType,
-)
-from aiml_api_client.types import UNSET
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._errors import InvalidInputError
 from ._media import (
@@ -32,23 +24,16 @@ from ._media import (
     encode_image,
 )
 
-MODEL = CreateVideoGenerationRequestModel("alibaba/wan-2-6-image-to-video-flash")
+if TYPE_CHECKING:
+    from aiml_api_client.models import CreateVideoGenerationRequest
+
 DEFAULT_DURATION = 5
 #: The seed range the client accepts: upstream documents none; this is the common unsigned 32-bit range.
 SEED_RANGE = (0, 2**32 - 1)
 MAX_PROMPT_CHARS = 5000
 
-DURATIONS: tuple[int, ...] = tuple(int(d.value) for d in CreateVideoGenerationRequestDuration)
-RESOLUTIONS: tuple[str, ...] = tuple(r.value for r in CreateVideoGenerationRequestResolution)
-SHOT_TYPES: tuple[str, ...] = tuple(s.value for s in CreateVideoGenerationRequestShotType)
 E = TypeVar("E", bound=Enum)
 
-
-def _request_fields() -> frozenset[str]:
-    return frozenset(a.name for a in CreateVideoGenerationRequest.__attrs_attrs__) - {"additional_properties"}
-
-
-REQUEST_FIELDS = _request_fields()
 #: The keyword arguments of ``build_request`` (and of the clients' submit/generate) that shape the request.
 REQUEST_OPTIONS = (
     "duration",
@@ -104,6 +89,8 @@ def _seed(value: object) -> int | None:
 
 
 def _extra(extra: Mapping[str, Any] | None) -> dict[str, Any]:
+    from ._choices import REQUEST_FIELDS  # noqa: PLC0415  (loads the generated models: see _choices)
+
     if extra is None:
         return {}
     if not isinstance(extra, Mapping):
@@ -142,6 +129,16 @@ def build_request(
 
     Cheap checks run first, so a typo in ``duration`` is reported before a 10 MB image is read.
     """
+    from aiml_api_client.models import (  # noqa: PLC0415  (loaded with the first request: see _choices)
+        CreateVideoGenerationRequest,
+        CreateVideoGenerationRequestDuration,
+        CreateVideoGenerationRequestResolution,
+        CreateVideoGenerationRequestShotType,
+    )
+    from aiml_api_client.types import UNSET  # noqa: PLC0415
+
+    from ._choices import MODEL  # noqa: PLC0415
+
     checked_prompt = _text("prompt", prompt, required=True)
     checked_duration = _member("duration", duration, CreateVideoGenerationRequestDuration)
     checked_resolution = (

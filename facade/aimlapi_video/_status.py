@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, assert_never, cast, get_args
-
-from aiml_api_client.models import VideoGeneration
-from aiml_api_client.models.video_generation_error import VideoGenerationError
-from aiml_api_client.models.video_generation_error_detail import VideoGenerationErrorDetail
-from aiml_api_client.models.video_generation_meta import VideoGenerationMeta
-from aiml_api_client.models.video_generation_usage import VideoGenerationUsage
-from aiml_api_client.models.video_generation_video import VideoGenerationVideo
-from aiml_api_client.types import Unset
+from typing import TYPE_CHECKING, Any, Literal, assert_never, cast, get_args
 
 from ._models import Completed, Failed, GenerationState, KnownStatus, Pending, Usage
+
+if TYPE_CHECKING:
+    from aiml_api_client.models import VideoGeneration
+
+# The generated models are imported where they are used: they load with the first answer parsed, not with
+# the package (see _choices).
 
 Phase = Literal["pending", "completed", "failed"]
 KNOWN_STATUSES: frozenset[str] = frozenset(get_args(KnownStatus))
@@ -37,6 +35,8 @@ def phase_of(status: str) -> Phase | None:
 
 def video_url(video: object) -> str | None:
     """The first URL in ``video``: an object ``{url}``, a list of such objects, or a list of URL strings."""
+    from aiml_api_client.models import VideoGenerationVideo  # noqa: PLC0415
+
     items = video if isinstance(video, list) else [video]
     for item in items:
         if isinstance(item, VideoGenerationVideo) and item.url:
@@ -56,6 +56,8 @@ def _number(value: object) -> float | None:
 
 def usage_of(meta: object) -> Usage:
     """Credits, tokens or USD from ``meta.usage``, whichever the model reported."""
+    from aiml_api_client.models import VideoGenerationMeta, VideoGenerationUsage  # noqa: PLC0415
+
     if not isinstance(meta, VideoGenerationMeta) or not isinstance(meta.usage, VideoGenerationUsage):
         return Usage()
     usage = meta.usage
@@ -68,6 +70,8 @@ def usage_of(meta: object) -> Usage:
 
 def error_of(error: object) -> tuple[str, str, tuple[Mapping[str, Any], ...]]:
     """``(name, message, details)`` from ``{name, message}``, ``{detail: [...]}``, or nothing usable."""
+    from aiml_api_client.models import VideoGenerationError, VideoGenerationErrorDetail  # noqa: PLC0415
+
     if isinstance(error, VideoGenerationError):
         return error.name, error.message, ()
     if isinstance(error, VideoGenerationErrorDetail):
@@ -93,6 +97,8 @@ def to_state(parsed: VideoGeneration) -> GenerationState:
         case "pending":
             return Pending(id=parsed.id, status=status)
         case "completed":
+            from aiml_api_client.types import Unset  # noqa: PLC0415
+
             url = video_url(None if isinstance(parsed.video, Unset) else parsed.video)
             if url is None:
                 raise IncompleteAnswer(f"status {status!r} but no video URL")

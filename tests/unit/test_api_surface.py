@@ -18,6 +18,7 @@ import pytest
 
 import aimlapi_video
 from aimlapi_video import AsyncVideoClient, GenerationState, InvalidInputError, VideoClient
+from tests.unit.harness import PNG
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 PUBLIC_API = [
@@ -136,6 +137,18 @@ def test_importing_the_package_does_not_import_its_optional_subpackages() -> Non
     loaded = out.stdout.strip()
     assert "aimlapi_video.testing" not in loaded
     assert "aimlapi_video.cli" not in loaded
+
+
+def test_the_generated_models_load_with_the_first_request_not_with_the_package() -> None:
+    """``import aimlapi_video`` leaves the generated models unloaded; building a request loads them."""
+    code = (
+        "import sys; import aimlapi_video; from aimlapi_video._request import build_request; "
+        "before = 'aiml_api_client.models' in sys.modules; "
+        f"build_request({PNG!r}, 'a prompt'); "
+        "print(before, 'aiml_api_client.models' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert ("False True", "") == (out.stdout.strip(), out.stderr)
 
 
 def _readme_names() -> set[str]:

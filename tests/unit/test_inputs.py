@@ -14,6 +14,7 @@ from aiml_api_client.models import (
     CreateVideoGenerationRequestShotType,
 )
 from aimlapi_video import InvalidInputError, PollSchedule
+from aimlapi_video import _choices as choices
 from aimlapi_video import _request as request_module
 from tests.unit.harness import PNG, FakeAPI, Runner, job
 
@@ -227,12 +228,12 @@ def test_bad_client_options_are_refused_at_construction(make: Make, options: dic
 
 def test_allowed_values_come_from_the_generated_enums() -> None:
     """Regenerating the client from a changed spec changes what is accepted, with no second list to edit."""
-    assert tuple(int(x) for x in CreateVideoGenerationRequestDuration) == request_module.DURATIONS
-    assert tuple(x.value for x in CreateVideoGenerationRequestResolution) == request_module.RESOLUTIONS
-    assert tuple(x.value for x in CreateVideoGenerationRequestShotType) == request_module.SHOT_TYPES
-    assert (5, 10, 15) == request_module.DURATIONS
+    assert tuple(int(x) for x in CreateVideoGenerationRequestDuration) == choices.DURATIONS
+    assert tuple(x.value for x in CreateVideoGenerationRequestResolution) == choices.RESOLUTIONS
+    assert tuple(x.value for x in CreateVideoGenerationRequestShotType) == choices.SHOT_TYPES
+    assert (5, 10, 15) == choices.DURATIONS
     assert 5 == request_module.DEFAULT_DURATION
-    assert request_module.DEFAULT_DURATION in request_module.DURATIONS
+    assert request_module.DEFAULT_DURATION in choices.DURATIONS
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 import click
 
-from .._request import DURATIONS, RESOLUTIONS, SHOT_TYPES
+from .._choices import DURATIONS, RESOLUTIONS, SHOT_TYPES
 
 if TYPE_CHECKING:
     pass

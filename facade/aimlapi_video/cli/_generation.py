@@ -43,7 +43,7 @@ def journalled_submit(
 ) -> str:
     """Create the generation and journal it before anything else happens; the journal is checked first."""
     from .. import InvalidInputError, SubmitUncertainError  # noqa: PLC0415
-    from .._request import MODEL  # noqa: PLC0415
+    from .._choices import MODEL  # noqa: PLC0415
 
     params = {k: v for k, v in options.items() if v is not None}
     params.update(image=describe(image), prompt=prompt, audio=describe(options.get("audio")))
@@ -96,7 +96,7 @@ def finish(
     ``resume`` command an interrupt prints works for it too.
     """
     from .. import DownloadProgress, GenerationFailedError, ProgressEvent  # noqa: PLC0415
-    from .._request import MODEL  # noqa: PLC0415
+    from .._choices import MODEL  # noqa: PLC0415
 
     opts.generation_id = generation_id
     journal, renderer = opts.journal(), opts.renderer()
