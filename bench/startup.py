@@ -20,6 +20,8 @@ from typing import Any
 from ._common import MAIN_PYTHON, ROOT, spread
 from ._venvs import CACHE
 
+#: The generated modules a first request loads (the package defers them until then).
+_GENERATED = "aiml_api_client.api.default.create_video_generation, aiml_api_client.api.default.get_video_generation"
 Case = tuple[str, str, Path | str, list[str]]  # (label, group, interpreter or error, argv after python)
 
 
@@ -46,6 +48,12 @@ def cases(pythons: dict[str, Path | str]) -> list[Case]:
             "core venv (runtime deps only)",
             core,
             ["-c", "from aimlapi_video import VideoClient"],
+        ),
+        (
+            "import aimlapi_video + the generated client (loaded by the first request)",
+            "core venv (runtime deps only)",
+            core,
+            ["-c", f"import aimlapi_video, {_GENERATED}"],
         ),
         ("import httpx", "project venv (with cli extra)", MAIN_PYTHON, ["-c", "import httpx"]),
         ("import aimlapi_video", "project venv (with cli extra)", MAIN_PYTHON, ["-c", "import aimlapi_video"]),
