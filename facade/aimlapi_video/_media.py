@@ -273,12 +273,12 @@ def _encode(chunks: Iterable[bytes | memoryview], kind: _Kind, name: str, what: 
     (quadratic), so there the pieces are joined instead, at twice the memory.
     """
     it = iter(chunks)
-    first = b""  # at least _HEAD bytes (or all there is): reads may come back short
+    first: bytes | memoryview = b""  # at least _HEAD bytes (or all there is): reads may come back short
     while len(first) < _HEAD and (more := next(it, None)) is not None:
-        first += more
+        first = bytes(first) + bytes(more) if first else more  # joined only after a short read: no copy
     if not first:
         raise InvalidInputError(name, f"{what} is empty")
-    out = f"data:{_mime_for(first[:_HEAD], kind, name, what)};base64,"
+    out = f"data:{_mime_for(bytes(first[:_HEAD]), kind, name, what)};base64,"
     pieces = _b64(itertools.chain((first,), it))
     del first  # the chain holds the only reference, so the first chunk is freed once encoded
     if sys.gettrace() is not None or sys.getprofile() is not None:
