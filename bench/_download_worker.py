@@ -1,4 +1,4 @@
-"""One download in a fresh process: ``VideoClient.download(id, out)``; prints wall time and RSS growth.
+"""One download in a fresh process: ``VideoClient.download(completed, out)``; prints wall time and RSS growth.
 
 The baseline RSS is taken after the client exists and the job is done (imports, connection pool warm), so
 the growth is what the download itself costs.
@@ -34,10 +34,9 @@ def main() -> None:
         _partfile.start_writeback = lambda fd, offset, length: None
     with VideoClient(args.api_key, base_url=args.base_url, sleep=lambda _: None) as client:
         done = client.generate(tiny_png(), PROMPT).generation
-        client.get(done.id)  # warm the API connection the download's status check uses
         before = peak_rss_mb()
         c0, w0 = time.process_time(), time.perf_counter()
-        client.download(done.id, args.out, overwrite=True)
+        client.download(done, args.out, overwrite=True)  # its URL, as curl is given it: no status check
         wall, cpu = time.perf_counter() - w0, time.process_time() - c0
         emit(
             {
