@@ -24,8 +24,8 @@ from ._models import DownloadProgress
 
 _log = logging.getLogger("aimlapi_video")
 
-#: Bytes written between two early-writeback requests. Measured in ``bench/`` (download): 8 MiB gave the
-#: best throughput of 4, 8, 16 and 32 MiB for a 200 MB video; smaller steps cost more calls than they save.
+#: Bytes written between two early-writeback requests. Chosen by measurement (bench/NOTES.md, Download): of
+#: steps from 1 to 32 MiB, 8 was best or tied for 10 and 200 MB videos.
 WRITEBACK_EVERY = 8 << 20
 _SYNC_FILE_RANGE_WRITE = 2  # <linux/fs.h>: start writeback of dirty pages in the range, do not wait
 
