@@ -91,7 +91,6 @@ class AsyncVideoClient(ClientBase):
                 timeout=self._timeout,
                 transport=self._video_transport,
                 verify=self._verify(self._video_transport),
-                follow_redirects=True,
                 headers={"User-Agent": user_agent()},
             )
         return self._video_http

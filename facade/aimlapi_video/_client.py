@@ -99,7 +99,6 @@ class VideoClient(ClientBase):
                 timeout=self._timeout,
                 transport=self._video_transport,
                 verify=self._verify(self._video_transport),
-                follow_redirects=True,
                 headers={"User-Agent": user_agent()},
             )
         return self._video_http

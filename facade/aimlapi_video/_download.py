@@ -1,16 +1,17 @@
 """Save a finished video from its signed CDN URL to disk: streamed, atomic, resumable.
 
 Bytes go to a hidden temporary file beside the destination (same filesystem), fsync'd and renamed into place
-only when complete; on any failure, Ctrl-C and task cancellation included, it is removed (``_partfile``). Every decision
-(headers per attempt, what a status means, when a body is complete, whether and how long to wait) lives in
-the I/O-free ``_DownloadCore``; ``download_sync`` and ``download_async`` only send, iterate, write and sleep.
-The async shell writes the file synchronously: a local write of one chunk is short.
+only when complete; on any failure, Ctrl-C and task cancellation included, it is removed (``_partfile``).
+Every decision (headers per attempt, what a status means, when a body is complete, whether and how long to
+wait) lives in the I/O-free ``_DownloadCore``; ``download_sync`` and ``download_async`` only send, iterate,
+write and sleep. The async shell writes the file synchronously: a local write of one chunk is short.
 
 Security: the API key never reaches the video host (a client with a default ``Authorization`` header or an
-``auth`` is refused, requests go with ``auth=None``, and a request carrying ``Authorization`` is never
-sent). The signed URL is a credential: https only, plain http only to a loopback host (tests, emulator);
-logs show host and path, never the query string; messages never include the URL.
-Local disk errors (permission, disk full) propagate as ``OSError``, after the temporary file is removed.
+``auth`` is refused, requests go with ``auth=None``, and a request carrying ``Authorization`` is never sent).
+The signed URL is a credential: https only, plain http only to a loopback host (tests, emulator), for the
+first URL and every redirect (followed here, not by httpx, so each hop is checked before it is sent); logs
+show host and path, never the query string; messages never include the URL. Local disk errors (permission,
+disk full) propagate as ``OSError``, after the temporary file is removed.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ _TRANSIENT_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemotePro
 _BACKOFF_BASE = 0.5  # seconds before the 2nd attempt; doubled per attempt
 _BACKOFF_CAP = 8.0
 _RETRY_AFTER_CAP = 60.0  # a longer server hint is cut to this, so a download never hangs for an hour
+_MAX_REDIRECTS = 20  # httpx's own default, per attempt
 _CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 _UNSATISFIED_RANGE = re.compile(r"bytes \*/(\d+)")
 
@@ -98,6 +100,7 @@ class _DownloadCore:
         self._end: int | None = None  # offset at which the current body must end, if declared
         self._resumable = True  # cleared when a host answers a Range request in a way we cannot trust
         self._etag: str | None = None
+        self._redirects = 0
 
     @property
     def progress(self) -> DownloadProgress:
@@ -107,6 +110,7 @@ class _DownloadCore:
         """Headers for the next attempt: identity encoding (byte offsets must mean file offsets), Range to
         resume when something is saved, If-Range so a changed file is sent whole. Never Authorization."""
         self.attempt += 1
+        self._redirects = 0
         headers = {"Accept-Encoding": "identity"}
         if self.offset and self._resumable:
             headers["Range"] = f"bytes={self.offset}-"
@@ -116,6 +120,26 @@ class _DownloadCore:
             "video download attempt %d/%d, range %s", self.attempt, self.max_attempts, headers.get("Range", "none")
         )
         return headers
+
+    def redirect(self, hop: httpx.Request | None) -> httpx.Request | None:
+        """The next request of a redirect (``response.next_request``), checked as the first URL was; ``None``
+        when the response is not a redirect. httpx would follow an https URL to plain http, where the
+        signed URL it leads to could be read on the way; that is refused, as a redirect loop is."""
+        if hop is None:
+            return None
+        self._redirects += 1
+        if self._redirects > _MAX_REDIRECTS:
+            raise DownloadError(f"video host redirected more than {_MAX_REDIRECTS} times; the video was not saved")
+        url = hop.url
+        if url.scheme != "https" and not (url.scheme == "http" and is_loopback(url.host)):
+            raise DownloadError(
+                f"video host redirected to a plain {url.scheme} URL on {url.host}, which was refused: a signed "
+                "URL over http can be intercepted"
+            )
+        if url.userinfo or "authorization" in hop.headers:
+            raise DownloadError("video host redirected to a URL with credentials, which was refused")
+        _log.debug("video host redirected to %s", _redact(url))
+        return hop
 
     def on_response(self, status: int, headers: httpx.Headers) -> _Verdict:
         """Interpret a response's status line and headers: write its body (from ``offset``), retry, or stop."""
@@ -279,8 +303,11 @@ def download_sync(
         while True:
             request = _build_request(http, url, core.request_headers())
             try:
-                response = http.send(request, stream=True, follow_redirects=True, auth=None)
+                response = http.send(request, stream=True, follow_redirects=False, auth=None)
                 try:
+                    while (hop := core.redirect(response.next_request)) is not None:
+                        response.close()
+                        response = http.send(hop, stream=True, follow_redirects=False, auth=None)
                     verdict = core.on_response(response.status_code, response.headers)
                     if verdict.action == "write":
                         part.keep(core.offset)
@@ -322,8 +349,11 @@ async def download_async(
         while True:
             request = _build_request(http, url, core.request_headers())
             try:
-                response = await http.send(request, stream=True, follow_redirects=True, auth=None)
+                response = await http.send(request, stream=True, follow_redirects=False, auth=None)
                 try:
+                    while (hop := core.redirect(response.next_request)) is not None:
+                        await response.aclose()
+                        response = await http.send(hop, stream=True, follow_redirects=False, auth=None)
                     verdict = core.on_response(response.status_code, response.headers)
                     if verdict.action == "write":
                         part.keep(core.offset)

@@ -400,6 +400,46 @@ def test_redirect_to_another_host_is_followed_without_authorization(mode: str, t
     assert [] == [r for r in host.requests if "authorization" in r.headers]
 
 
+@pytest.mark.parametrize(
+    "location", ["http://storage.example.net/blob.mp4?sig=2", "ftp://storage.example.net/blob.mp4"]
+)
+def test_a_redirect_to_plain_http_is_refused_before_it_is_sent(mode: str, tmp_path: Path, location: str) -> None:
+    """httpx would follow https to http, exposing the signed URL; the hop is refused and nothing is saved."""
+    host = Host(status(302, {"Location": location}), full())
+    with pytest.raises(DownloadError) as caught:
+        download(mode, host, tmp_path / "v.mp4")
+    assert ["cdn.example.com"] == [r.url.host for r in host.requests]
+    assert "storage.example.net" in str(caught.value)
+    assert "sig=2" not in str(caught.value)
+    assert [] == names(tmp_path)
+
+
+def test_a_redirect_to_plain_http_on_loopback_is_followed(mode: str, tmp_path: Path) -> None:
+    """Loopback may use http, for a redirect as for the first URL (emulators, tests)."""
+    host = Host(status(307, {"Location": "http://127.0.0.1:9000/v.mp4"}), full())
+    saved = download(mode, host, tmp_path / "v.mp4")
+    assert VIDEO == saved.read_bytes()
+    assert ["cdn.example.com", "127.0.0.1"] == [r.url.host for r in host.requests]
+
+
+def test_a_redirect_loop_is_stopped(mode: str, tmp_path: Path) -> None:
+    """A host redirecting forever gets 21 requests (the first and 20 hops), then DownloadError."""
+    host = Host(status(302, {"Location": "https://cdn.example.com/again.mp4"}))
+    with pytest.raises(DownloadError, match="redirected more than 20 times"):
+        download(mode, host, tmp_path / "v.mp4")
+    assert 21 == len(host.requests)
+    assert [] == names(tmp_path)
+
+
+def test_a_resumed_attempt_keeps_its_range_through_a_redirect(mode: str, tmp_path: Path) -> None:
+    """After a cut, the resume request is redirected; the hop still asks for the missing bytes only."""
+    hop = status(302, {"Location": "https://storage.example.net/blob.mp4"})
+    host = Host(cut(4000), hop, ranged())
+    saved = download(mode, host, tmp_path / "v.mp4")
+    assert VIDEO == saved.read_bytes()
+    assert [None, "bytes=4000-", "bytes=4000-"] == [r.headers.get("range") for r in host.requests]
+
+
 @pytest.mark.parametrize("url", ["http://cdn.example.com/v.mp4?sig=1", "ftp://cdn.example.com/v.mp4", "not a url"])
 def test_non_https_url_is_refused(mode: str, tmp_path: Path, url: str) -> None:
     """A signed URL over plain http to a remote host could be intercepted: refused before any request."""
