@@ -37,11 +37,11 @@ def _load_sync_file_range() -> Callable[[int, int, int, int], int] | None:
     """libc's ``sync_file_range`` with 64-bit offsets, or ``None`` where there is none (not Linux, no libc)."""
     if not sys.platform.startswith("linux"):
         return None
-    import ctypes  # noqa: PLC0415  (only when a download starts, and only on Linux)
-
     try:
+        import ctypes  # noqa: PLC0415  (only when a download needs it; Pythons built without libffi lack it)
+
         function = ctypes.CDLL(None, use_errno=True).sync_file_range
-    except (AttributeError, OSError):
+    except (ImportError, AttributeError, OSError):
         return None
     function.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
     function.restype = ctypes.c_int

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -105,3 +106,34 @@ def test_the_early_writeback_gives_up_quietly_when_the_os_refuses(tmp_path: Path
     assert not writeback.available
     writeback(fd, 0, 10)  # a second call is a no-op, not an error
     assert not writeback.available
+
+
+def test_a_python_without_ctypes_still_saves_large_files(tmp_path: Path) -> None:
+    """Where ctypes cannot be imported (a Python built without libffi), the writeback is skipped, not fatal."""
+    code = f"""
+import sys
+
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name in ("ctypes", "_ctypes"):
+            raise ModuleNotFoundError(name)
+        return None
+
+sys.meta_path.insert(0, Block())
+from pathlib import Path
+from aimlapi_video._models import DownloadProgress
+from aimlapi_video._partfile import PartFile, start_writeback
+
+class Ledger:
+    progress = DownloadProgress(0, None)
+    def on_chunk(self, size):
+        return self.progress
+
+dest = Path({str(tmp_path / "video.mp4")!r})
+with PartFile(dest, Ledger(), on_progress=None, overwrite=False, report_every=1, writeback_every=10) as part:
+    part.write(b"x" * 25)
+    part.commit()
+print(dest.stat().st_size, start_writeback.available, "ctypes" in sys.modules)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert ("25 False False", "") == (out.stdout.strip(), out.stderr)
