@@ -22,16 +22,18 @@ def main() -> None:
     parser.add_argument("--api-key", required=True)
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument(
-        "--no-durability",
-        action="store_true",
-        help="attribution only: no fsync and no early writeback, to see what durability costs",
+        "--no-fsync", action="store_true", help="attribution only: make os.fsync a no-op to see what it costs"
+    )
+    parser.add_argument(
+        "--no-writeback", action="store_true", help="attribution only: no early writeback while downloading"
     )
     args = parser.parse_args()
-    if args.no_durability:
+    if args.no_fsync:
+        os.fsync = lambda fd: None
+    if args.no_writeback:
         from aimlapi_video import _partfile  # noqa: PLC0415
 
-        os.fsync = lambda fd: None
-        _partfile.start_writeback = lambda fd, offset, length: None
+        _partfile.start_writeback = lambda fd, offset, length: None  # read when a download's file is made
     with VideoClient(args.api_key, base_url=args.base_url, sleep=lambda _: None) as client:
         done = client.generate(tiny_png(), PROMPT).generation
         before = peak_rss_mb()

@@ -53,7 +53,8 @@ def run(*, quick: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-download-", dir=BENCH / ".cache" if not quick else None) as tmp:
         for size in sizes:
             ours: list[dict[str, Any]] = []
-            unsynced: list[dict[str, Any]] = []  # the same download, durability disabled: what it costs
+            unsynced: list[dict[str, Any]] = []  # the same download with fsync disabled: what the guarantee costs
+            plain: list[dict[str, Any]] = []  # and with the early writeback disabled too: what it brings
             curl_s: list[float] = []
             durable_curl_s: list[float] = []  # curl -o, then the file and directory fsync'd as ours are
             with Emulator(video_bytes=size) as emu:
@@ -69,7 +70,11 @@ def run(*, quick: bool) -> dict[str, Any]:
                         raise RuntimeError(f"downloaded {result['bytes']} bytes, expected {size}")
                     ours.append(result)
                     out.unlink()
-                    unsynced.append(run_json(MAIN_PYTHON, BENCH / "_download_worker.py", *args, "--no-durability"))
+                    unsynced.append(run_json(MAIN_PYTHON, BENCH / "_download_worker.py", *args, "--no-fsync"))
+                    out.unlink()
+                    plain.append(
+                        run_json(MAIN_PYTHON, BENCH / "_download_worker.py", *args, "--no-fsync", "--no-writeback")
+                    )
                     out.unlink()
                     if curl:
                         curl_s.append(_curl(result["url"], Path(tmp) / "curl.mp4"))
@@ -88,7 +93,8 @@ def run(*, quick: bool) -> dict[str, Any]:
                 row["ratio"] = ratios(curl_s, [r["wall_s"] for r in ours])
                 row["durable_curl_mb_per_s"] = spread([size / MB / s for s in durable_curl_s])
                 row["ratio_durable"] = ratios(durable_curl_s, [r["wall_s"] for r in ours])
-                row["ratio_no_durability"] = ratios(curl_s, [r["wall_s"] for r in unsynced])
+                row["ratio_no_fsync"] = ratios(curl_s, [r["wall_s"] for r in unsynced])
+                row["ratio_plain"] = ratios(curl_s, [r["wall_s"] for r in plain])
             else:
                 row["curl_error"] = "curl not found on PATH"
             rows.append(row)
