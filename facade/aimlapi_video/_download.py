@@ -4,7 +4,8 @@ Bytes go to a hidden temporary file beside the destination (same filesystem), fs
 only when complete; on any failure, Ctrl-C and task cancellation included, it is removed (``_partfile``).
 Every decision (headers per attempt, what a status means, when a body is complete, whether and how long to
 wait) lives in the I/O-free ``_DownloadCore``; ``download_sync`` and ``download_async`` only send, iterate,
-write and sleep. The async shell writes the file synchronously: a local write of one chunk is short.
+write and sleep. The async shell writes the file synchronously (a local write of one chunk is short) but waits
+for the final fsync in a worker thread, so a slow disk does not stall the event loop.
 
 Security: the API key never reaches the video host (a client with a default ``Authorization`` header or an
 ``auth`` is refused, requests go with ``auth=None``, and a request carrying ``Authorization`` is never sent).
@@ -339,9 +340,9 @@ async def download_async(
     sleep: Callable[[float], Awaitable[None]] | None = None,
 ) -> Path:
     """The async twin of ``download_sync``: same arguments, checks, retries and errors."""
-    if sleep is None:
-        import asyncio  # noqa: PLC0415  (already loaded by the running loop; not at package import)
+    import asyncio  # noqa: PLC0415  (already loaded by the running loop; not at package import)
 
+    if sleep is None:
         sleep = asyncio.sleep
     dest = _prepare(http, url, output, overwrite=overwrite, max_attempts=max_attempts, chunk_size=chunk_size)
     core = _DownloadCore(max_attempts=max_attempts, generation_id=generation_id)
@@ -368,5 +369,6 @@ async def download_async(
                 break
             if verdict.delay > 0:
                 await sleep(verdict.delay)
-        part.commit()
+        await asyncio.to_thread(part.sync)  # an fsync waits for the disk: not on the event loop
+        part.place()
     return dest

@@ -156,10 +156,19 @@ class PartFile:
             self.on_progress(progress)
 
     def commit(self) -> None:
-        """Flush to disk, then put in place atomically. Without overwrite, a file that appeared meanwhile
-        is never replaced: a hard link fails if the name exists (where links are unsupported, check first)."""
+        """``sync`` then ``place``: the whole save, for the synchronous shell."""
+        self.sync()
+        self.place()
+
+    def sync(self) -> None:
+        """Flush the bytes to disk. The one step that can take long (the disk's pace, not ours), so the async
+        shell runs it in a worker thread; if the task is cancelled meanwhile, nothing has been put in place."""
         self._file.flush()
         os.fsync(self._file.fileno())
+
+    def place(self) -> None:
+        """Put the synced file in place atomically. Without overwrite, a file that appeared meanwhile is never
+        replaced: a hard link fails if the name exists (where links are unsupported, check first)."""
         self._file.close()
         appeared = DownloadError(f"{self.dest} appeared during the download and was not overwritten")
         if self.overwrite:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import threading
 import tracemalloc
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -353,6 +355,50 @@ def test_keyboard_interrupt_mid_download_leaves_nothing(mode: str, tmp_path: Pat
 
     with pytest.raises(KeyboardInterrupt):
         download(mode, Host(full()), tmp_path / "v.mp4", on_progress=interrupt, chunk_size=1024)
+    assert [] == names(tmp_path)
+
+
+def test_the_final_fsync_waits_off_the_event_loop(mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file's fsync (which waits for the disk) runs in a worker thread under asyncio, inline otherwise."""
+    real_fsync = os.fsync
+    threads: list[int] = []
+
+    def recording_fsync(fd: int) -> None:
+        threads.append(threading.get_ident())
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    saved = download(mode, Host(full()), tmp_path / "v.mp4")
+    assert VIDEO == saved.read_bytes()
+    here = threading.get_ident()
+    file_fsync_thread, dir_fsync_thread = threads
+    assert (mode == "sync", True) == (file_fsync_thread == here, dir_fsync_thread == here)
+
+
+def test_cancelling_during_a_slow_fsync_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A task cancelled while the disk is still syncing ends at once, and nothing is put in place.
+
+    Async only: the synchronous shell has no task to cancel (its Ctrl-C cases are above)."""
+    entered, release = threading.Event(), threading.Event()
+
+    def slow_fsync(fd: int) -> None:
+        entered.set()
+        release.wait(10)  # a stalled loop would sit here, and the cancellation would come too late
+
+    monkeypatch.setattr(os, "fsync", slow_fsync)
+
+    async def run() -> None:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(Host(full()))) as http:
+            task = asyncio.create_task(download_async(http, URL, tmp_path / "v.mp4"))
+            assert await asyncio.to_thread(entered.wait, 10)
+            task.cancel()
+            try:
+                with pytest.raises(asyncio.CancelledError):
+                    await task
+            finally:
+                release.set()  # before asyncio.run's shutdown, which waits for the worker thread
+
+    asyncio.run(run())
     assert [] == names(tmp_path)
 
 
