@@ -95,18 +95,20 @@ class AsyncVideoClient(ClientBase):
             )
         return self._video_http
 
-    async def _enter_pool(self) -> None:
+    async def _enter_pool(self, time_limit: float | None = None) -> None:
         """Wait (FIFO, within the pool timeout) until fewer than ``max_connections`` API requests are in flight.
 
         httpcore re-scans every queued request against every connection on each pool event, so with ~1,000
         requests queued in its pool the CPU cost grows quadratically and requests end in PoolTimeout
         (bench/scale.py). Queueing here instead keeps httpcore's queue empty; the wait still raises
-        ``httpx.PoolTimeout`` after the pool timeout, as waiting inside httpx's pool would.
+        ``httpx.PoolTimeout`` after the pool timeout (or a status check's shorter time limit), as waiting
+        inside httpx's pool would.
         """
         import asyncio  # noqa: PLC0415  (already loaded: see __init__)
 
+        limit = self._timeout.pool if time_limit is None else min(self._timeout.pool or time_limit, time_limit)
         try:
-            async with asyncio.timeout(self._timeout.pool):
+            async with asyncio.timeout(limit):
                 await self._gate.acquire()
         except TimeoutError:
             raise httpx.PoolTimeout("no free connection in the pool") from None
@@ -118,14 +120,14 @@ class AsyncVideoClient(ClientBase):
             case Create(body=body):
                 await self._enter_pool()
                 try:
-                    with calling(action):
+                    with calling(action, self._settings.clock):
                         return await create_video_generation.asyncio_detailed(client=self._api, body=body)
                 finally:
                     self._gate.release()
             case Fetch(generation_id=generation_id):
-                await self._enter_pool()
+                await self._enter_pool(action.time_limit)  # a wait's deadline bounds the queueing too
                 try:
-                    with calling(action):
+                    with calling(action, self._settings.clock):
                         return await get_video_generation.asyncio_detailed(
                             client=self._api, generation_id=generation_id
                         )

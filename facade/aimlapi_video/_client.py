@@ -108,10 +108,10 @@ class VideoClient(ClientBase):
 
         match action:
             case Create(body=body):
-                with calling(action):
+                with calling(action, self._settings.clock):
                     return create_video_generation.sync_detailed(client=self._api, body=body)
             case Fetch(generation_id=generation_id):
-                with calling(action):
+                with calling(action, self._settings.clock):
                     return get_video_generation.sync_detailed(client=self._api, generation_id=generation_id)
             case Sleep(seconds=seconds):
                 return self._sleep(seconds)

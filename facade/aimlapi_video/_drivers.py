@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 import httpx
@@ -17,9 +17,6 @@ import httpx
 from ._engine import Action, Create, Emit, Fetch, Steps
 from ._models import GenerationState
 from ._responses import UNREADABLE, UnreadableAnswer
-
-if TYPE_CHECKING:
-    pass  # ~13 ms at import; httpx loads it only when a TLS context is made
 
 T = TypeVar("T")
 
@@ -35,7 +32,49 @@ class _Call:
 
     client_request_id: str | None = None
     time_limit: float | None = None
+    #: When the time limit runs out, on ``clock`` (the client's clock, the one the wait's deadline is kept on).
+    deadline: float | None = None
+    clock: Callable[[], float] | None = None
     responses: list[httpx.Response] = attrs.field(factory=list)
+
+
+class _DeadlineStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A response body that raises ``httpx.ReadTimeout`` once the call's deadline has passed.
+
+    httpx's timeouts apply to each network operation, so a body trickling in a byte at a time never trips
+    them; a wait's deadline must bound the whole status check.
+    """
+
+    def __init__(
+        self, inner: httpx.SyncByteStream | httpx.AsyncByteStream, deadline: float, clock: Callable[[], float]
+    ) -> None:
+        self._inner = inner
+        self._deadline = deadline
+        self._clock = clock
+
+    def _check(self) -> None:
+        if self._clock() > self._deadline:
+            raise httpx.ReadTimeout("the status check ran past the wait's deadline")
+
+    def __iter__(self) -> Iterator[bytes]:
+        assert isinstance(self._inner, httpx.SyncByteStream)
+        for chunk in self._inner:
+            self._check()
+            yield chunk
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        assert isinstance(self._inner, httpx.AsyncByteStream)
+        async for chunk in self._inner:
+            self._check()
+            yield chunk
+
+    def close(self) -> None:
+        if isinstance(self._inner, httpx.SyncByteStream):
+            self._inner.close()
+
+    async def aclose(self) -> None:
+        if isinstance(self._inner, httpx.AsyncByteStream):
+            await self._inner.aclose()
 
 
 _CALL: ContextVar[_Call | None] = ContextVar("aimlapi_video_call", default=None)
@@ -57,8 +96,13 @@ def _on_request(request: httpx.Request) -> None:
 
 def _on_response(response: httpx.Response) -> None:
     call = _CALL.get()
-    if call is not None:
-        call.responses.append(response)
+    if call is None:
+        return
+    call.responses.append(response)
+    if call.deadline is not None and call.clock is not None:
+        stream = response.stream
+        assert isinstance(stream, httpx.SyncByteStream | httpx.AsyncByteStream)
+        response.stream = _DeadlineStream(stream, call.deadline, call.clock)
 
 
 async def _aon_request(request: httpx.Request) -> None:
@@ -74,13 +118,16 @@ ASYNC_HOOKS: dict[str, list[Callable[..., Any]]] = {"request": [_aon_request], "
 
 
 @contextlib.contextmanager
-def calling(action: Create | Fetch) -> Iterator[None]:
-    """Run one API call with its ``_Call``; a body the parser refuses becomes ``UnreadableAnswer``."""
-    call = (
-        _Call(client_request_id=action.client_request_id)
-        if isinstance(action, Create)
-        else _Call(time_limit=action.time_limit)
-    )
+def calling(action: Create | Fetch, clock: Callable[[], float]) -> Iterator[None]:
+    """Run one API call with its ``_Call``; a body the parser refuses becomes ``UnreadableAnswer``.
+
+    A status check with a time limit must end by ``clock() + time_limit``, its body included."""
+    if isinstance(action, Create):
+        call = _Call(client_request_id=action.client_request_id)
+    elif action.time_limit is None:
+        call = _Call()
+    else:
+        call = _Call(time_limit=action.time_limit, deadline=clock() + action.time_limit, clock=clock)
     token = _CALL.set(call)
     try:
         yield

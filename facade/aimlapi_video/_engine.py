@@ -27,7 +27,15 @@ from ._errors import (
 )
 from ._models import Completed, DownloadProgress, Failed, GenerationState, Job, Pending, ProgressEvent
 from ._polling import PollClock, PollSchedule
-from ._responses import NEVER_SENT, NO_ANSWER, UnreadableAnswer, api_error, describe_failure, salvage_id
+from ._responses import (
+    NEVER_SENT,
+    NO_ANSWER,
+    UnreadableAnswer,
+    api_error,
+    describe_failure,
+    generation_id,
+    salvage_id,
+)
 from ._status import IncompleteAnswer, to_state
 
 if TYPE_CHECKING:  # at run time the generated models load with the first request (see _choices)
@@ -149,9 +157,10 @@ def submit(body: CreateVideoGenerationRequest, settings: Settings) -> Steps[Job]
             from aiml_api_client.models import VideoGeneration  # noqa: PLC0415  (loaded by now: the body was built)
 
             parsed = response.parsed
-            if isinstance(parsed, VideoGeneration) and parsed.id:
-                logger.info("submitted generation %s (X-Client-Request-Id %s)", parsed.id, request_id)
-                return Job(id=parsed.id, status=str(parsed.status))
+            found = generation_id(parsed.id) if isinstance(parsed, VideoGeneration) else None
+            if isinstance(parsed, VideoGeneration) and found is not None:
+                logger.info("submitted generation %s (X-Client-Request-Id %s)", found, request_id)
+                return Job(id=found, status=str(parsed.status))
             job = _salvaged(code, response.content, response.headers)
             if job is None:
                 raise SubmitUncertainError(f"HTTP {code} without a generation id", client_request_id=request_id)

@@ -17,8 +17,16 @@ from ._polling import parse_retry_after
 
 #: Failures where the request provably never reached the server, so even a paid POST may be sent again.
 NEVER_SENT: tuple[type[Exception], ...] = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-#: What the generated parser raises on a body of the wrong shape (missing key, list for an object, not JSON).
-UNREADABLE: tuple[type[Exception], ...] = (ValueError, KeyError, TypeError, AttributeError)
+#: What reading an answer's body can raise once its headers are in: the generated parser on the wrong shape
+#: (missing key, list for an object, not JSON), ``json`` on absurd nesting, httpx on a corrupt compressed body.
+UNREADABLE: tuple[type[Exception], ...] = (
+    ValueError,
+    KeyError,
+    TypeError,
+    AttributeError,
+    RecursionError,
+    httpx.DecodingError,
+)
 #: Every way a request can fail without a usable answer: the transport broke, or the body was unreadable.
 NO_ANSWER: tuple[type[Exception], ...] = (httpx.TransportError, *UNREADABLE)
 _MAX_MESSAGE = 300
@@ -84,28 +92,46 @@ class UnreadableAnswer(ValueError):
 
     def __init__(self, response: httpx.Response, cause: BaseException) -> None:
         self.status_code = response.status_code
-        self.content = response.content
+        try:
+            self.content = response.content
+        except httpx.ResponseNotRead:  # the body itself could not be read (e.g. corrupt gzip): headers only
+            self.content = b""
         self.headers = response.headers
-        self.reason = (
-            "the answer was not JSON" if isinstance(cause, json.JSONDecodeError) else f"{type(cause).__name__}: {cause}"
-        )
+        if isinstance(cause, json.JSONDecodeError):
+            self.reason = "the answer was not JSON"
+        elif isinstance(cause, httpx.DecodingError):
+            self.reason = "its body could not be decoded"
+        elif isinstance(cause, RecursionError):
+            self.reason = "its JSON is nested too deeply"
+        else:
+            self.reason = f"{type(cause).__name__}: {cause}"
         super().__init__(f"HTTP {self.status_code}: {self.reason}")
+
+
+def generation_id(value: object) -> str | None:
+    """An id as the API may send it: a non-blank string, or an integer (kept as its digits); else ``None``."""
+    if isinstance(value, str) and value.strip():
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
 
 
 def salvage_id(content: bytes, headers: Mapping[str, str]) -> tuple[str, str] | None:
     """``(id, status)`` from an answer the parser refused: the JSON's ``id``, else ``x-inference-id``."""
     try:
         body = json.loads(content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested past the parser's depth
         body = None
-    if isinstance(body, Mapping) and isinstance(body.get("id"), str) and body["id"]:
+    found = generation_id(body.get("id")) if isinstance(body, Mapping) else None
+    if found is not None:
         status = body.get("status")
-        return body["id"], status if isinstance(status, str) and status else "queued"
+        return found, status if isinstance(status, str) and status else "queued"
     header = headers.get("x-inference-id")
     return (header, "queued") if header else None
 
 
-def describe_failure(exc: BaseException) -> str:  # noqa: PLR0911  (a lookup table, one return per case)
+def describe_failure(exc: BaseException) -> str:  # noqa: PLR0911, PLR0912  (a lookup table, one return per case)
     """One line naming a transport failure, e.g. ``read timeout`` or ``connection closed without a response``."""
     match exc:
         case UnreadableAnswer():
@@ -120,6 +146,10 @@ def describe_failure(exc: BaseException) -> str:  # noqa: PLR0911  (a lookup tab
             return "read timeout: the server did not answer in time"
         case httpx.WriteTimeout():
             return "write timeout while sending the request"
+        case httpx.DecodingError():
+            return "the answer's body could not be decoded"
+        case RecursionError():
+            return "unreadable answer (nested too deeply)"
         case httpx.RemoteProtocolError():
             return "connection closed without a complete response"
         case httpx.ReadError() | httpx.WriteError():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -185,5 +186,58 @@ def test_a_non_standard_status_on_submit_is_uncertain_not_a_crash(make: Make) ->
     """HTTP 520 (a CDN's 'unknown error') is not in http.HTTPStatus; the answer is still reported, once."""
     api = FakeAPI(posts=[lambda _: httpx.Response(520, text="origin error")])
     with pytest.raises(SubmitUncertainError, match="HTTP 520"):
+        make(api)("submit", PNG, "p")
+    assert 1 == api.count("POST")
+
+
+def corrupt_gzip(**headers: str) -> Reply:
+    """A 200 whose body claims gzip but is not: httpx fails to decode it after the headers arrived."""
+    return lambda _: httpx.Response(
+        200, stream=httpx.ByteStream(b"not gzip at all"), headers={"Content-Encoding": "gzip", **headers}
+    )
+
+
+def too_deep(**headers: str) -> Reply:
+    """A 200 whose JSON nests deeper than Python's parser can follow (RecursionError, not ValueError)."""
+    return lambda _: httpx.Response(200, content=b"[" * 100_000 + b"]" * 100_000, headers=headers)
+
+
+@pytest.mark.parametrize("reply", [corrupt_gzip, too_deep], ids=["corrupt gzip", "nested too deep"])
+def test_an_unreadable_body_still_gives_the_id_from_its_header(make: Make, reply: Callable[..., Reply]) -> None:
+    """The POST was answered; whatever breaks while reading the body, the x-inference-id header is kept."""
+    api = FakeAPI(posts=[reply(**{"x-inference-id": "gen-header"})])
+    assert Job("gen-header", "queued") == make(api)("submit", PNG, "p")
+    assert 1 == api.count("POST")
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [(corrupt_gzip(), "could not be decoded"), (too_deep(), "nested too deeply")],
+    ids=["corrupt gzip", "nested too deep"],
+)
+def test_an_unreadable_body_without_an_id_is_uncertain(make: Make, reply: Reply, reason: str) -> None:
+    """Without the header, the outcome is unknown: SubmitUncertainError naming the cause, never a raw error."""
+    api = FakeAPI(posts=[reply])
+    with pytest.raises(SubmitUncertainError, match=reason):
+        make(api)("submit", PNG, "p")
+    assert 1 == api.count("POST")
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [({"id": 7301928374, "status": "queued"}, "7301928374"), ({"id": "gen-7", "status": "queued"}, "gen-7")],
+    ids=["integer id", "string id"],
+)
+def test_an_integer_id_is_kept_as_its_digits(make: Make, body: dict[str, Any], expected: str) -> None:
+    """An id must be usable in the next status check's path: an integer becomes its digits."""
+    api = FakeAPI(posts=[lambda _: httpx.Response(200, json=body)])
+    assert Job(expected, "queued") == make(api)("submit", PNG, "p")
+
+
+@pytest.mark.parametrize("bad_id", [["gen-1"], "   ", True, None], ids=["list", "blank", "bool", "null"])
+def test_an_id_that_is_not_an_id_is_uncertain(make: Make, bad_id: object) -> None:
+    """A list, a blank string or a boolean cannot name a generation: the outcome is reported as unknown."""
+    api = FakeAPI(posts=[lambda _: httpx.Response(200, json={"id": bad_id, "status": "queued"})])
+    with pytest.raises(SubmitUncertainError):
         make(api)("submit", PNG, "p")
     assert 1 == api.count("POST")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import httpx
 import pytest
@@ -251,3 +251,43 @@ def test_a_single_get_keeps_the_clients_own_timeouts(make: Make) -> None:
 
     make(FakeAPI(gets=[record]))("get", "gen-1")
     assert [60.0] == limits
+
+
+def undecodable(_: httpx.Request) -> httpx.Response:
+    """A status answer whose body claims gzip but is not."""
+    return httpx.Response(200, stream=httpx.ByteStream(b"not gzip"), headers={"Content-Encoding": "gzip"})
+
+
+def test_an_undecodable_or_absurdly_nested_answer_is_a_transient_failure(make: Make) -> None:
+    """Whatever breaks while reading a status body counts as one failed check, never as a raw exception."""
+    nested = httpx.Response(200, content=b"[" * 100_000 + b"]" * 100_000)
+    runner = make(FakeAPI(gets=[undecodable, nested, done()]), poll_schedule=NO_JITTER)
+    assert URL == runner("wait", "gen-1").video_url
+    assert 3 == runner.api.count("GET")
+
+
+class Trickle(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A body sent a byte at a time, each byte one second (on the fake clock) after the last."""
+
+    def __init__(self, body: bytes, clock: FakeClock) -> None:
+        self.body, self.clock = body, clock
+
+    def __iter__(self) -> Iterator[bytes]:
+        for i in range(len(self.body)):
+            self.clock.now += 1.0
+            yield self.body[i : i + 1]
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for piece in self:
+            yield piece
+
+
+def test_a_body_trickling_past_the_deadline_ends_the_wait_at_the_deadline(make: Make) -> None:
+    """httpx's read timeout applies per read, so only the deadline on the whole check stops a trickle."""
+    api = FakeAPI()
+    runner = make(api, poll_schedule=NO_JITTER)
+    body = done().content  # a completed answer: without the deadline, the wait would end "successfully" late
+    api.gets.append(lambda _: httpx.Response(200, stream=Trickle(body, runner.clock)))
+    with pytest.raises(WaitTimeoutError):
+        runner("wait", "gen-1", timeout=5)
+    assert 1005.0 < runner.clock.now < 1007.0  # stopped within a byte of the deadline, not after the whole body
