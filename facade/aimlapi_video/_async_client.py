@@ -20,6 +20,13 @@ from ._polling import PollSchedule
 from ._request import DEFAULT_DURATION
 
 
+def gate_limit(pool_timeout: float | None, time_limit: float | None) -> float | None:
+    """How long a request may queue at the gate: the pool timeout, cut to a status check's time limit."""
+    if time_limit is None:
+        return pool_timeout
+    return time_limit if pool_timeout is None else min(pool_timeout, time_limit)
+
+
 class AsyncVideoClient(ClientBase):
     """The asyncio twin of :class:`VideoClient`: same methods and arguments, awaited (``async with``)."""
 
@@ -106,9 +113,8 @@ class AsyncVideoClient(ClientBase):
         """
         import asyncio  # noqa: PLC0415  (already loaded: see __init__)
 
-        limit = self._timeout.pool if time_limit is None else min(self._timeout.pool or time_limit, time_limit)
         try:
-            async with asyncio.timeout(limit):
+            async with asyncio.timeout(gate_limit(self._timeout.pool, time_limit)):
                 await self._gate.acquire()
         except TimeoutError:
             raise httpx.PoolTimeout("no free connection in the pool") from None
