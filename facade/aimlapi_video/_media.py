@@ -27,6 +27,7 @@ from typing import Any, NamedTuple, Protocol, TypeAlias
 from urllib.parse import urlsplit
 
 from ._errors import InvalidInputError
+from ._validate import sendable
 
 __all__ = [
     "DEFAULT_MAX_AUDIO_BYTES",
@@ -194,6 +195,7 @@ def _check_url(url: str, name: str) -> str:
         raise InvalidInputError(name, f"unsupported URL scheme {scheme!r}; use an http(s) URL or a local path")
     if re.search(r"[\s\x00-\x1f\x7f]", url):
         raise InvalidInputError(name, f"URL {_show(url)} contains whitespace or control characters")
+    sendable(name, url)
     try:
         parts = urlsplit(url)
         host, _ = parts.hostname, parts.port
@@ -211,6 +213,8 @@ def _data_payload_size(payload: str) -> int:
 def _check_data_uri(uri: str, kind: _Kind, name: str, cap: int) -> str:
     """Pass a ``data:<mime>;base64,`` URI through after checking its type, head and size."""
     header, comma, payload = uri.partition(",")
+    sendable(name, header)  # the payload is checked to be ASCII below
+    sendable(name, header)  # the payload is checked to be ASCII below
     params = header[5:].split(";")
     mime = params[0].strip().lower()
     if not comma or len(params) < 2 or params[-1].strip().lower() != "base64":

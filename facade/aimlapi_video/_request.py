@@ -23,6 +23,7 @@ from ._media import (
     encode_audio,
     encode_image,
 )
+from ._validate import sendable
 
 if TYPE_CHECKING:
     from aiml_api_client.models import CreateVideoGenerationRequest
@@ -68,7 +69,7 @@ def _text(name: str, value: object, *, required: bool) -> str | None:
         raise InvalidInputError(name, "must not be empty")
     if len(value) > MAX_PROMPT_CHARS:
         raise InvalidInputError(name, f"is {len(value)} characters; the limit is {MAX_PROMPT_CHARS}")
-    return value
+    return sendable(name, value)
 
 
 def _flag(name: str, value: object) -> bool | None:
@@ -103,8 +104,8 @@ def _extra(extra: Mapping[str, Any] | None) -> dict[str, Any]:
         raise InvalidInputError("extra", f"field names must be non-empty strings, got {', '.join(bad)}")
     for key, value in extra.items():
         try:  # checked here: failing while the request is built would look like a failure after sending
-            json.dumps(value, allow_nan=False)
-        except (TypeError, ValueError) as exc:
+            json.dumps({key: value}, allow_nan=False, ensure_ascii=False).encode("utf-8")
+        except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
             raise InvalidInputError("extra", f"{key}: {value!r} cannot be sent as JSON ({exc})") from None
     return dict(extra)
 

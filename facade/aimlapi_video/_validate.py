@@ -1,4 +1,4 @@
-"""The one check for numeric settings, so every one fails the same way: one line naming the argument."""
+"""Checks shared by several arguments, so each fails the same way: one line naming the argument."""
 
 from __future__ import annotations
 
@@ -28,3 +28,16 @@ def number(
         upper = f" and <= {maximum:g}" if maximum != math.inf else ""
         raise InvalidInputError(name, f"must be {kinds} {bound}{upper}, got {value!r}")
     return value
+
+
+def sendable(name: str, text: str) -> str:
+    """``text`` if it can be sent as UTF-8; a lone surrogate (from a mis-decoded file name or terminal) cannot,
+    and would otherwise fail only while the paid request is being sent."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = text[exc.start]
+        raise InvalidInputError(
+            name, f"contains {bad!r} at position {exc.start}, which cannot be sent (it is not valid Unicode text)"
+        ) from None
+    return text

@@ -51,6 +51,9 @@ BAD_CREATE_ARGUMENTS: list[tuple[str, dict[str, Any], str]] = [
     ("extra value a set (not JSON)", {"extra": {"tags": {"a", "b"}}}, "extra"),
     ("extra value infinite", {"extra": {"strength": float("inf")}}, "extra"),
     ("extra with a non-string key", {"extra": {1: "x"}}, "extra"),
+    ("extra value with a lone surrogate", {"extra": {"tag": "caf\udce9"}}, "extra"),
+    ("extra key with a lone surrogate", {"extra": {"t\ud800g": "x"}}, "extra"),
+    ("negative_prompt with a lone surrogate", {"negative_prompt": "no \ud800"}, "negative_prompt"),
     ("audio with generate_audio False", {"audio": b"ID3" + bytes(64), "generate_audio": False}, "audio"),
 ]
 #: (case id, image, prompt, the input the error must name)
@@ -60,6 +63,9 @@ BAD_IMAGE_OR_PROMPT: list[tuple[str, Any, Any, str]] = [
     ("prompt not text", PNG, 42, "prompt"),
     ("prompt None", PNG, None, "prompt"),
     ("prompt too long", PNG, "x" * (request_module.MAX_PROMPT_CHARS + 1), "prompt"),
+    ("prompt with a lone surrogate (a mis-decoded terminal)", PNG, "caf\udce9 at night", "prompt"),
+    ("image URL with a lone surrogate", "https://example.com/caf\udce9.png", "p", "image"),
+    ("image data URI with a lone surrogate in its header", "data:image/png;x=\ud800;base64,AAAA", "p", "image"),
     ("missing image file", "/nonexistent/dir/photo.png", "p", "image"),
     ("empty image bytes", b"", "p", "image"),
     ("image not an image", b"just some text", "p", "image"),
