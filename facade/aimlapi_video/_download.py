@@ -237,7 +237,12 @@ def _prepare(
     max_attempts: int,
     chunk_size: int,
 ) -> Path:
-    """Every check that needs no network, so a bad argument fails before any request; the target path."""
+    """Every check that needs no network, made before any request; the target path.
+
+    The URL comes from the API and the output was checked by the client before anything was sent, so a
+    problem found here arose since (a bad URL in an answer, a file that appeared during the wait): it is a
+    DownloadError, never an InvalidInputError, which promises that nothing was sent or billed.
+    """
     if max_attempts < 1:
         raise InvalidInputError("max_attempts", "must be at least 1")
     if chunk_size < 1:
@@ -245,15 +250,16 @@ def _prepare(
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError) as exc:
-        raise InvalidInputError("url", "not a valid URL") from exc
+        raise DownloadError("the video URL is not a valid URL; the video was not downloaded") from exc
     if not parsed.host or parsed.scheme not in ("http", "https"):
-        raise InvalidInputError("url", "must be an https URL")
+        raise DownloadError("the video URL is not an https URL; the video was not downloaded")
     if parsed.scheme == "http" and not is_loopback(parsed.host):
-        raise InvalidInputError(
-            "url", "must be https (http only to a loopback host): a signed URL over plain http can be intercepted"
+        raise DownloadError(
+            "the video URL is plain http (allowed only to a loopback host): a signed URL over http can be "
+            "intercepted, so the video was not downloaded"
         )
     if parsed.userinfo:
-        raise InvalidInputError("url", "must not carry a user name or password")
+        raise DownloadError("the video URL carries a user name or password; the video was not downloaded")
     if "authorization" in http.headers or http.auth is not None:
         raise DownloadError(
             "refusing to download with a client that sends Authorization: the API key must "
@@ -261,11 +267,11 @@ def _prepare(
         )
     path = Path(output)
     if path.is_dir():
-        raise InvalidInputError("output", f"{path} is a directory; pass a file path")
+        raise DownloadError(f"cannot save the video to {path}: it is a directory")
     if not path.parent.is_dir():
-        raise InvalidInputError("output", f"directory {path.parent} does not exist")
+        raise DownloadError(f"cannot save the video to {path}: directory {path.parent} does not exist")
     if not overwrite and (path.exists() or path.is_symlink()):
-        raise InvalidInputError("output", f"{path} exists; pass overwrite=True to replace it")
+        raise DownloadError(f"{path} exists (it appeared after the arguments were checked) and was not overwritten")
     _log.debug("downloading video from %s to %s", _redact(parsed), path)
     return path
 

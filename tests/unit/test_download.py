@@ -310,12 +310,13 @@ def test_other_client_errors_raise_download_error_naming_the_status(mode: str, t
 
 
 def test_existing_destination_is_refused_before_any_request(mode: str, tmp_path: Path) -> None:
-    """Without overwrite the existing file is kept and the host is never contacted."""
+    """Without overwrite the existing file is kept and the host is never contacted. The clients checked the
+    output before anything was sent, so a file found here appeared since: DownloadError, not bad input."""
     (tmp_path / "v.mp4").write_bytes(b"old")
     host = Host(full())
-    with pytest.raises(InvalidInputError, match="exists; pass overwrite=True") as caught:
+    with pytest.raises(DownloadError, match=r"exists .* not overwritten") as caught:
         download(mode, host, tmp_path / "v.mp4")
-    assert "output" == caught.value.name
+    assert not isinstance(caught.value, InvalidInputError)
     assert 0 == len(host.requests)
     assert b"old" == (tmp_path / "v.mp4").read_bytes()
 
@@ -331,9 +332,9 @@ def test_overwrite_replaces_the_existing_file(mode: str, tmp_path: Path) -> None
 def test_missing_directory_or_directory_destination_is_refused_before_any_request(mode: str, tmp_path: Path) -> None:
     """A destination in a missing directory, or one that is a directory, fails with zero requests."""
     host = Host(full())
-    with pytest.raises(InvalidInputError, match="does not exist"):
+    with pytest.raises(DownloadError, match="does not exist"):
         download(mode, host, tmp_path / "missing" / "v.mp4")
-    with pytest.raises(InvalidInputError, match="is a directory"):
+    with pytest.raises(DownloadError, match="is a directory"):
         download(mode, host, tmp_path, overwrite=True)
     assert 0 == len(host.requests)
 
@@ -488,11 +489,13 @@ def test_a_resumed_attempt_keeps_its_range_through_a_redirect(mode: str, tmp_pat
 
 @pytest.mark.parametrize("url", ["http://cdn.example.com/v.mp4?sig=1", "ftp://cdn.example.com/v.mp4", "not a url"])
 def test_non_https_url_is_refused(mode: str, tmp_path: Path, url: str) -> None:
-    """A signed URL over plain http to a remote host could be intercepted: refused before any request."""
+    """A signed URL over plain http to a remote host could be intercepted: refused before any request. The URL
+    came from the API, after the paid POST: DownloadError, never InvalidInputError (which means nothing sent)."""
     host = Host(full())
-    with pytest.raises(InvalidInputError) as caught:
+    with pytest.raises(DownloadError, match="the video URL") as caught:
         download(mode, host, tmp_path / "v.mp4", url=url)
-    assert "url" == caught.value.name
+    assert not isinstance(caught.value, InvalidInputError)
+    assert "sig=1" not in str(caught.value)
     assert 0 == len(host.requests)
 
 

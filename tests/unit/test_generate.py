@@ -11,6 +11,7 @@ import pytest
 
 from aimlapi_video import (
     Completed,
+    DownloadError,
     DownloadProgress,
     GenerationFailedError,
     GenerationResult,
@@ -258,3 +259,31 @@ def test_an_expired_url_on_download_by_id_names_it(make: Make, tmp_path: Path) -
         make(api)("download", "gen-1", tmp_path / "v.mp4")
     assert "gen-1" == info.value.generation_id
     assert [] == list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("url", ["/relative/v.mp4", "http://cdn.example.com/v.mp4?sig=abc"], ids=["relative", "http"])
+def test_an_unusable_video_url_after_the_post_is_a_download_error(make: Make, tmp_path: Path, url: str) -> None:
+    """InvalidInputError promises nothing was sent; after the paid POST, a bad URL from the API is a
+    DownloadError that names the generation."""
+    api = flow_api(completed(url))
+    with pytest.raises(DownloadError) as info:
+        make(api)("generate", PNG, "p", output=tmp_path / "v.mp4")
+    assert not isinstance(info.value, InvalidInputError)
+    assert "generation id: gen-1" in notes(info.value)
+    assert (1, 0, []) == (api.count("POST"), len(api.video_requests), sorted(p.name for p in tmp_path.iterdir()))
+
+
+def test_an_output_that_appears_during_the_wait_is_kept_and_reported(make: Make, tmp_path: Path) -> None:
+    """The output was free when generate was called; a file created meanwhile is not overwritten."""
+    out = tmp_path / "v.mp4"
+
+    def appear_then_complete(_: httpx.Request) -> httpx.Response:
+        out.write_bytes(b"someone else's")
+        return done()
+
+    api = flow_api(appear_then_complete)
+    with pytest.raises(DownloadError, match="exists") as info:
+        make(api)("generate", PNG, "p", output=out)
+    assert not isinstance(info.value, InvalidInputError)
+    assert "generation id: gen-1" in notes(info.value)
+    assert b"someone else's" == out.read_bytes()
