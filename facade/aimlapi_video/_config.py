@@ -8,9 +8,10 @@ requests for the API host, and is refused over plain http unless that host is lo
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 from collections.abc import Generator, Mapping
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -69,11 +70,15 @@ def resolve_api_key(api_key: str | None, environ: Mapping[str, str] = os.environ
 class BearerAuth(httpx.Auth):
     """Adds ``Authorization: Bearer <key>`` to requests for the API host only; never shows the key."""
 
-    __slots__ = ("_header", "_host")
+    __slots__ = ("_forms", "_header", "_host")
 
     def __init__(self, key: str, api_host: str) -> None:
         self._header = f"Bearer {key}"
         self._host = api_host.lower()
+        # The key as a server may echo it: raw, JSON-escaped (with or without "\/"), or percent-encoded.
+        escaped = json.dumps(key)[1:-1]
+        forms = {key, escaped, key.replace("/", "\\/"), escaped.replace("/", "\\/"), quote(key, safe="")}
+        self._forms = tuple(sorted(forms, key=len, reverse=True))
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """Attach the key only when the request goes to the API host over https or to loopback."""
@@ -83,9 +88,10 @@ class BearerAuth(httpx.Auth):
         yield request
 
     def redact(self, text: str) -> str:
-        """``text`` with the key replaced by ``<redacted>``."""
-        key = self._header.removeprefix("Bearer ")
-        return text.replace(key, "<redacted>")
+        """``text`` with the key, in any of the forms a server may echo it, replaced by ``<redacted>``."""
+        for form in self._forms:
+            text = text.replace(form, "<redacted>")
+        return text
 
     def __repr__(self) -> str:
         return f"BearerAuth(key=<redacted>, host={self._host!r})"

@@ -197,7 +197,7 @@ def check(generation_id: str, settings: Settings, time_limit: float | None = Non
     code = int(response.status_code)
     if code == 200 and isinstance(response.parsed, VideoGeneration):
         try:
-            return to_state(response.parsed)
+            return to_state(response.parsed, settings.redact)
         except IncompleteAnswer as exc:  # asked again by wait(), like any answer it could not use
             raise APIConnectionError(f"status check for {generation_id}: incomplete answer ({exc})") from exc
     if code == 200:

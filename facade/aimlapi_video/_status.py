@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, assert_never, cast, get_args
 
 from ._models import Completed, Failed, GenerationState, KnownStatus, Pending, Usage
@@ -87,9 +87,33 @@ class IncompleteAnswer(ValueError):
     """The answer contradicts itself (completed, but no video URL): not a state, an answer to ask again for."""
 
 
-def to_state(parsed: VideoGeneration) -> GenerationState:
-    """The typed state of one status response; IncompleteAnswer for a completed job without a video URL."""
-    status = str(parsed.status)
+_MAX_TEXT = 300
+
+
+def _line(text: str, redact: Callable[[str], str]) -> str:
+    """Server text made safe to show: the key removed, one line, at most ``_MAX_TEXT`` characters."""
+    text = " ".join(redact(text).split())
+    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 3] + "..."
+
+
+def _redacted(value: object, redact: Callable[[str], str]) -> Any:
+    """``value`` (JSON-like) with ``redact`` applied to every string in it."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, Mapping):
+        return {redact(str(k)): _redacted(v, redact) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(v, redact) for v in value]
+    return value
+
+
+def to_state(parsed: VideoGeneration, redact: Callable[[str], str] = str) -> GenerationState:
+    """The typed state of one status response; IncompleteAnswer for a completed job without a video URL.
+
+    Every text the server chose (the status, an error's name, message and details) passes through
+    ``redact`` and is made one line: a message echoing the request must not show the key, and a message
+    with line breaks must not pass for several lines of output (or a traceback)."""
+    status = _line(str(parsed.status), redact)
     phase = phase_of(status)
     if phase is None:
         return Pending(id=parsed.id, status=status, known=False)
@@ -105,6 +129,12 @@ def to_state(parsed: VideoGeneration) -> GenerationState:
             return Completed(id=parsed.id, status=status, video_url=url, usage=usage_of(parsed.meta))
         case "failed":
             name, message, details = error_of(parsed.error)
-            return Failed(id=parsed.id, status=status, error_name=name, error_message=message, details=details)
+            return Failed(
+                id=parsed.id,
+                status=status,
+                error_name=_line(name, redact),
+                error_message=_line(message, redact),
+                details=tuple(_redacted(d, redact) for d in details),
+            )
         case _:
             assert_never(phase)

@@ -427,3 +427,54 @@ def test_a_key_echoed_across_the_message_length_limit_is_not_half_shown(make: Ma
         make(FakeAPI(posts=[long_echo]))("submit", PNG, "p")
     shown = f"{info.value} {info.value.message} {info.value.request_id}"
     assert [] == [KEY[:n] for n in range(8, len(KEY) + 1) if KEY[:n] in shown]
+
+
+@pytest.mark.parametrize(
+    "echo",
+    [
+        "invalid token: Bearer sk-AbC\\/dEf+GhI\\/jKl",  # JSON-escaped slashes, as some servers write them
+        "invalid token: Bearer sk-AbC%2FdEf%2BGhI%2FjKl",  # percent-encoded
+    ],
+    ids=["json-escaped", "percent-encoded"],
+)
+def test_a_key_echoed_in_an_encoded_form_is_redacted(make: Make, echo: str) -> None:
+    """A key with "/" and "+" may come back escaped; the escaped form is redacted as well."""
+    key = "sk-AbC/dEf+GhI/jKl"
+    body = httpx.Response(401, content=('{"message": "' + echo + '"}').encode())
+    with pytest.raises(AuthenticationError) as info:
+        make(FakeAPI(gets=[body]), api_key=key)("get", "gen-1")
+    assert "invalid token: Bearer <redacted>" == info.value.message
+    assert "dEf" not in exception_text(info.value)
+
+
+def test_a_failed_jobs_message_that_echoes_the_key_is_redacted(make: Make, caplog: pytest.LogCaptureFixture) -> None:
+    """A job's error text comes from the server like an API error's: the key is removed from it too."""
+    failed = job(
+        "error",
+        error={"name": f"Bad {KEY}", "message": f"rejected: Bearer {KEY}"},
+    )
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(AIMLAPIError) as info:
+        make(FakeAPI(gets=[failed]))("wait", "gen-1")
+    assert_no_key(exception_text(info.value))
+    assert_no_key(caplog.text)
+    assert "rejected: Bearer <redacted>" in str(info.value)
+
+
+def test_an_unknown_status_that_echoes_the_key_is_redacted(make: Make, caplog: pytest.LogCaptureFixture) -> None:
+    """An unknown status is shown in warnings and in WaitTimeoutError: never with the key in it."""
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(AIMLAPIError) as info:
+        make(FakeAPI(gets=[job(f"rejected: Bearer {KEY}")]))("wait", "gen-1", timeout=5)
+    assert_no_key(exception_text(info.value))
+    assert_no_key(caplog.text)
+    assert "<redacted>" in str(info.value)
+
+
+def test_a_failed_jobs_message_is_one_line(make: Make) -> None:
+    """A server message with line breaks (or a fake traceback) is shown as one line."""
+    failed = job("error", error={"name": "Boom", "message": "failed here\nTraceback (most recent call last):\n  x"})
+    with pytest.raises(AIMLAPIError) as info:
+        make(FakeAPI(gets=[failed]))("wait", "gen-1")
+    assert "\n" not in str(info.value)
+    assert "failed here Traceback (most recent call last): x" in str(info.value)
