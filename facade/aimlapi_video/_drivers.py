@@ -78,6 +78,9 @@ class _DeadlineStream(httpx.SyncByteStream, httpx.AsyncByteStream):
 
 
 _CALL: ContextVar[_Call | None] = ContextVar("aimlapi_video_call", default=None)
+#: How many create requests were handed to httpx in this process (read by the CLI's interrupt guard: once
+#: one has gone out, an interrupt must wait for its answer even after the call itself has returned).
+_creates_sent = 0
 
 
 def _on_request(request: httpx.Request) -> None:
@@ -85,6 +88,8 @@ def _on_request(request: httpx.Request) -> None:
     if call is None:
         return
     if call.client_request_id is not None:
+        global _creates_sent  # noqa: PLW0603  (a process-wide count, read from a signal handler)
+        _creates_sent += 1
         request.headers["X-Client-Request-Id"] = call.client_request_id
     if call.time_limit is not None:
         limits = request.extensions.get("timeout", {})
@@ -143,6 +148,11 @@ def create_in_flight() -> bool:
     """True while this context is sending a create request (for the CLI's interrupt handling)."""
     call = _CALL.get()
     return call is not None and call.client_request_id is not None
+
+
+def creates_sent() -> int:
+    """How many create requests have been handed to httpx so far (only ever grows)."""
+    return _creates_sent
 
 
 @attrs.frozen

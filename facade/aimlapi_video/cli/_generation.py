@@ -52,6 +52,8 @@ def journalled_submit(
         journal.ensure()
     except (OSError, sqlite3.Error) as exc:
         raise InvalidInputError("AIMLAPI_VIDEO_HOME", f"cannot write the journal {journal.path}: {exc}") from None
+    job = None
+    journalled = False
     try:
         with interrupts_deferred() as guard:
             job = client.submit(image, prompt, **options)
@@ -66,12 +68,15 @@ def journalled_submit(
                     status=job.status,
                     output_path=str(output) if output else None,
                 )
+                journalled = True
             except (OSError, sqlite3.Error) as exc:
                 exc.add_note(
                     f"generation id: {job.id} (created but not journalled; follow it with: aimlapi-video wait {job.id})"
                 )
                 raise
     except KeyboardInterrupt:
+        if job is not None:  # the id arrived; a second interrupt cut the journalling short: still show it
+            raise Interrupted(job.id, journalled=journalled) from None
         if guard.interrupt == "before-send":
             raise NothingSent from None
         # Interrupted twice while the request was out: its answer, and so the id, may never have arrived.

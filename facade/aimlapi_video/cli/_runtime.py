@@ -69,13 +69,14 @@ class NothingSent(Exception):
 
 
 class Interrupted(Exception):
-    """Ctrl-C (or SIGTERM) after a generation was created: it runs on, and can be resumed."""
+    """Ctrl-C (or SIGTERM) after a generation was created: it is not lost, and can be resumed (or followed)."""
 
-    def __init__(self, generation_id: str) -> None:
+    def __init__(self, generation_id: str, *, journalled: bool = True) -> None:
         self.generation_id = generation_id
+        follow = f"resume {generation_id}" if journalled else f"wait {generation_id} (it was not journalled)"
         super().__init__(
-            f"interrupted; generation {generation_id} is still running and will be billed if it completes. "
-            f"Resume with: aimlapi-video resume {generation_id}"
+            f"interrupted; generation {generation_id} was created and is billed if it completes. "
+            f"Finish it with: aimlapi-video {follow}"
         )
 
 
@@ -248,10 +249,15 @@ _ACTIVE: list[SubmitGuard] = []
 
 @attrs.define
 class SubmitGuard:
-    """What an interrupt during submit found: ``None`` (none came), ``before-send`` or ``deferred``."""
+    """What an interrupt during submit found: ``None`` (none came), ``before-send`` or ``deferred``.
+
+    ``sent_before`` is the process's count of create requests when the guard started: once it has grown, a
+    request may have reached the server, and an interrupt waits for its id even after the call returned.
+    """
 
     interrupt: str | None = None
     answered: bool = False
+    sent_before: int = 0
 
 
 @contextlib.contextmanager
@@ -262,14 +268,14 @@ def interrupts_deferred() -> Iterator[SubmitGuard]:
     leaves (reading the image, waiting out a 429) nothing was created, so the interrupt acts at once; a second
     interrupt always does.
     """
-    from .._drivers import create_in_flight  # noqa: PLC0415
+    from .._drivers import create_in_flight, creates_sent  # noqa: PLC0415
 
-    guard = SubmitGuard()
+    guard = SubmitGuard(sent_before=creates_sent())
 
     def hold(signum: int, frame: FrameType | None) -> None:
         if guard.interrupt is not None:
             raise KeyboardInterrupt
-        if not guard.answered and not create_in_flight():
+        if not guard.answered and not create_in_flight() and creates_sent() == guard.sent_before:
             guard.interrupt = "before-send"
             raise KeyboardInterrupt
         guard.interrupt = "deferred"
