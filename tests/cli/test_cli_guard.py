@@ -73,3 +73,13 @@ def test_a_second_interrupt_during_journalling_still_reports_the_id(tmp_path: Pa
         journalled_submit(opts, client=client, image=str(image), prompt="a prompt", options={}, output=None)
     assert "gen-1" == info.value.generation_id
     assert "aimlapi-video wait gen-1" in str(info.value)
+
+
+def test_an_interrupt_during_a_back_off_acts_at_once_even_after_a_post() -> None:
+    """While the client waits out a 429 (or a request that never left), nothing is out: stop now."""
+    with answering_client() as client, interrupts_deferred() as guard:
+        client.submit(TINY_PNG, "a prompt")  # a create went out earlier in this submit
+        guard.backing_off = True  # what pausing sets while it sleeps
+        with pytest.raises(KeyboardInterrupt):
+            signal.raise_signal(signal.SIGINT)
+        assert "before-send" == guard.interrupt

@@ -258,6 +258,8 @@ class SubmitGuard:
     interrupt: str | None = None
     answered: bool = False
     sent_before: int = 0
+    #: True while the client waits before another attempt: the last one created nothing (429, never sent).
+    backing_off: bool = False
 
 
 @contextlib.contextmanager
@@ -275,7 +277,8 @@ def interrupts_deferred() -> Iterator[SubmitGuard]:
     def hold(signum: int, frame: FrameType | None) -> None:
         if guard.interrupt is not None:
             raise KeyboardInterrupt
-        if not guard.answered and not create_in_flight() and creates_sent() == guard.sent_before:
+        nothing_out = not create_in_flight() and (creates_sent() == guard.sent_before or guard.backing_off)
+        if not guard.answered and nothing_out:
             guard.interrupt = "before-send"
             raise KeyboardInterrupt
         guard.interrupt = "deferred"
@@ -294,7 +297,15 @@ def interrupts_deferred() -> Iterator[SubmitGuard]:
 def pausing(seconds: float) -> None:
     """The CLI client's sleep. A back-off during a submit means no generation was created yet (a 429, or a
     request that never left), so an interrupt held while that request was out takes effect now."""
-    if _ACTIVE and _ACTIVE[-1].interrupt == "deferred":
-        _ACTIVE[-1].interrupt = "before-send"
+    if not _ACTIVE:
+        time.sleep(seconds)
+        return
+    guard = _ACTIVE[-1]
+    if guard.interrupt == "deferred":
+        guard.interrupt = "before-send"
         raise KeyboardInterrupt
-    time.sleep(seconds)
+    guard.backing_off = True
+    try:
+        time.sleep(seconds)
+    finally:
+        guard.backing_off = False
