@@ -47,6 +47,13 @@ def check_output(output: str | os.PathLike[str] | None, overwrite: bool) -> Path
     if output is None:
         return None
     path = Path(output)
+    try:
+        return _check_path(path, overwrite)
+    except OSError as exc:  # e.g. a name longer than the filesystem allows
+        raise InvalidInputError("output", f"cannot use {path}: {exc.strerror or exc}") from None
+
+
+def _check_path(path: Path, overwrite: bool) -> Path:
     if path.is_dir():
         raise InvalidInputError("output", f"{path} is a directory; give a file name such as {path / 'video.mp4'}")
     if (path.exists() or path.is_symlink()) and not overwrite:

@@ -12,18 +12,13 @@ import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 import click
 
 from .._choices import DURATIONS, RESOLUTIONS, SHOT_TYPES
-
-if TYPE_CHECKING:
-    pass
-
-
-from ._generation import check_output, default_output, dry_run_body, finish, journalled_submit, output_for
+from ._generation import check_output, dry_run_body, finish, journalled_submit, output_for
 from ._runtime import EXIT, Interrupted, Options, common, summary, usage_error
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -139,9 +134,14 @@ def generate(
     if dry_run:
         click.echo(json.dumps(dry_run_body(image, prompt, options), indent=2))
         return None
-    dest = check_output(output or default_output(), overwrite)
+    # Without -o the video goes to <id>.mp4 here, a name known only after the submit; the directory is checked now.
+    dest = check_output(output, overwrite) if output is not None else None
+    if output is None:
+        check_output(Path("video.mp4"), overwrite=True)
     with opts.client() as client:
-        generation_id = journalled_submit(opts, client=client, image=image, prompt=prompt, options=options, output=dest)
+        generation_id, dest = journalled_submit(
+            opts, client=client, image=image, prompt=prompt, options=options, output=dest, name_by_id=output is None
+        )
         try:
             opts.renderer().note(f"submitted {generation_id}")
             return finish(opts, client, generation_id, dest, overwrite=overwrite, timeout=timeout)
@@ -159,7 +159,9 @@ def submit(opts: Options, *, image: str, prompt: str, dry_run: bool, **fields: A
         click.echo(json.dumps(dry_run_body(image, prompt, options), indent=2))
         return None
     with opts.client() as client:
-        generation_id = journalled_submit(opts, client=client, image=image, prompt=prompt, options=options, output=None)
+        generation_id, _ = journalled_submit(
+            opts, client=client, image=image, prompt=prompt, options=options, output=None
+        )
     if not opts.as_json:
         click.echo(generation_id)  # the id alone, so that ID=$(aimlapi-video submit ...) works
         return None
@@ -227,12 +229,19 @@ def download(opts: Options, generation_id: str, output: Path | None, overwrite: 
 @click.argument("generation_id", required=False)
 @click.option("--last", is_flag=True, help="Resume the most recently created generation.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Override the saved path.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @click.option(
     "--timeout", type=float, callback=_positive_seconds, help="Give up waiting after this many seconds (default 1200)."
 )
 @common
 def resume(
-    opts: Options, *, generation_id: str | None, last: bool, output: Path | None, timeout: float | None
+    opts: Options,
+    *,
+    generation_id: str | None,
+    last: bool,
+    output: Path | None,
+    overwrite: bool,
+    timeout: float | None,
 ) -> dict[str, Any]:
     """Finish an interrupted generation from the journal: wait, then download (to ``<id>.mp4`` if none was set)."""
     from .._config import resolve_base_url  # noqa: PLC0415
@@ -250,18 +259,19 @@ def resume(
             f"generation {entry.id} was created on {entry.base_url}, but the configured server is {configured}; "
             f"to resume it there, pass --base-url {entry.base_url}"
         )
-    dest = output or (Path(entry.output_path) if entry.output_path else output_for(entry.id))
-    if entry.saved and dest.exists():
+    saved = Path(entry.output_path) if entry.output_path else None
+    dest = (output or saved or output_for(entry.id)).absolute()
+    if entry.saved and dest == saved and dest.exists() and not overwrite:  # already done: nothing to fetch
         return summary(
             opts, entry.id, entry.status, video_url=entry.video_url, output=str(dest), credits_used=entry.credits_used
         )
-    checked = check_output(dest, overwrite=False)
+    checked = check_output(dest, overwrite)
     with opts.client() as client:
-        return finish(opts, client, entry.id, checked, overwrite=False, timeout=timeout)
+        return finish(opts, client, entry.id, checked, overwrite=overwrite, timeout=timeout)
 
 
 @cli.command()
-@click.option("--limit", type=int, default=20, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 100_000), default=20, show_default=True)
 @common
 def jobs(opts: Options, limit: int) -> dict[str, Any] | None:
     """List journalled generations, newest first."""

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+import click
 
 if TYPE_CHECKING:
     from .. import VideoClient
@@ -32,21 +33,30 @@ def dry_run_body(image: str, prompt: str, options: dict[str, Any]) -> dict[str, 
     from .._request import build_request  # noqa: PLC0415
 
     body = build_request(image, prompt, **options).to_dict()
-    for key in ("image_url", "audio_url"):
-        if key in body:
-            body[key] = describe(body[key])
-    return body
+    return {key: describe(value) if isinstance(value, str) else value for key, value in body.items()}
 
 
 def journalled_submit(
-    opts: Options, *, client: VideoClient, image: str, prompt: str, options: dict[str, Any], output: Path | None
-) -> str:
-    """Create the generation and journal it before anything else happens; the journal is checked first."""
+    opts: Options,
+    *,
+    client: VideoClient,
+    image: str,
+    prompt: str,
+    options: dict[str, Any],
+    output: Path | None,
+    name_by_id: bool = False,
+) -> tuple[str, Path | None]:
+    """Create the generation and journal it before anything else happens; the journal is checked first.
+
+    With ``name_by_id`` the output is ``<id>.mp4`` in the current directory, known only once the id is: two
+    runs started in the same second never race for one default name. Returns the id and the output."""
     from .. import InvalidInputError, SubmitUncertainError  # noqa: PLC0415
     from .._choices import MODEL  # noqa: PLC0415
 
     params = {k: v for k, v in options.items() if v is not None}
     params.update(image=describe(image), prompt=prompt, audio=describe(options.get("audio")))
+    if isinstance(params.get("extra"), dict):  # --extra tail_image_url=data:... is an image too
+        params["extra"] = {k: describe(v) if isinstance(v, str) else v for k, v in params["extra"].items()}
     journal = opts.journal()
     try:
         journal.ensure()
@@ -59,6 +69,8 @@ def journalled_submit(
             job = client.submit(image, prompt, **options)
             guard.answered = True
             opts.generation_id = job.id
+            if name_by_id:
+                output = free_name(output_for(job.id).absolute())
             try:
                 journal.record(
                     job.id,
@@ -83,7 +95,7 @@ def journalled_submit(
         raise SubmitUncertainError("interrupted before the API answered") from None
     if guard.interrupt is not None:
         raise Interrupted(job.id)
-    return job.id
+    return job.id, output
 
 
 def finish(
@@ -97,47 +109,65 @@ def finish(
 ) -> dict[str, Any]:
     """Wait, then download; the journal follows every step, and every error carries the id.
 
-    An id the journal does not know yet (``wait ID`` on a generation made elsewhere) is recorded first, so the
-    ``resume`` command an interrupt prints works for it too.
+    An id the journal does not know yet (``wait ID`` on a generation made elsewhere) is recorded after the
+    first status check confirms it, so a mistyped id never becomes ``resume --last``. After the video is
+    saved, a journal that cannot be updated is a warning: the work is done.
     """
-    from .. import DownloadProgress, GenerationFailedError, ProgressEvent  # noqa: PLC0415
+    from .. import DownloadProgress, GenerationFailedError, NotFoundError, ProgressEvent  # noqa: PLC0415
     from .._choices import MODEL  # noqa: PLC0415
 
     opts.generation_id = generation_id
     journal, renderer = opts.journal(), opts.renderer()
+    known = journal.get(generation_id) is not None
+
+    def keep(**fields: Any) -> None:
+        """Update the journal; a failure is a warning, not an error: the generation and video are fine."""
+        try:
+            journal.update(generation_id, **fields)
+        except (OSError, sqlite3.Error) as exc:
+            click.echo(f"warning: the journal could not be updated ({exc})", err=True)
 
     def progress(event: ProgressEvent | DownloadProgress) -> None:
+        nonlocal known
         if isinstance(event, ProgressEvent):
+            if not known:  # an id given on the command line is journalled once the API has confirmed it exists
+                try:
+                    journal.record(
+                        generation_id,
+                        model=MODEL.value,
+                        params={},
+                        base_url=client.base_url,
+                        status=event.status,
+                        output_path=str(output) if output else None,
+                    )
+                    known = True
+                except (OSError, sqlite3.Error) as exc:
+                    click.echo(f"warning: the journal could not be updated ({exc})", err=True)
             renderer.waiting(event)
         else:
             renderer.downloading(event)
 
     try:
-        if journal.get(generation_id) is None:
-            journal.record(
-                generation_id,
-                model=MODEL.value,
-                params={},
-                base_url=client.base_url,
-                status="unknown",
-                output_path=str(output) if output else None,
-            )
         try:
             done = client.wait(generation_id, timeout=timeout, on_progress=progress)
         except GenerationFailedError as exc:
-            journal.update(generation_id, status="error", error=str(exc))
+            keep(status="error", error=str(exc))
             raise
         credits = done.usage.credits_used
-        journal.update(generation_id, status=done.status, video_url=done.video_url, credits_used=credits)
+        keep(status=done.status, video_url=done.video_url, credits_used=credits)
         path = None
         if output is not None:
             path = client.download(done, output, overwrite=overwrite, on_progress=progress)
-            journal.update(generation_id, output_path=str(path), saved=1)
+            keep(output_path=str(path), saved=1)
     except KeyboardInterrupt:
-        raise Interrupted(generation_id) from None
+        raise Interrupted(generation_id, journalled=known) from None
+    except NotFoundError as exc:  # no such generation: nothing to resume
+        exc.add_note(f"generation id: {generation_id}")
+        raise
     except Exception as exc:
-        if not any("aimlapi-video resume" in note for note in getattr(exc, "__notes__", [])):
-            exc.add_note(f"generation id: {generation_id} (resume with: aimlapi-video resume {generation_id})")
+        if not any("aimlapi-video" in note for note in getattr(exc, "__notes__", [])):
+            follow = f"resume {generation_id}" if known else f"wait {generation_id}"
+            exc.add_note(f"generation id: {generation_id} (finish it with: aimlapi-video {follow})")
         raise
     finally:
         renderer.close()
@@ -151,15 +181,25 @@ def finish(
     )
 
 
-def default_output() -> Path:
-    return Path(f"video-{datetime.now().strftime('%Y%m%d-%H%M%S')}.mp4")
+def free_name(path: Path) -> Path:
+    """``path``, or ``<stem>-2<suffix>``, ``-3``... if taken: a default name never replaces a file."""
+    candidate, n = path, 1
+    while candidate.exists() or candidate.is_symlink():
+        n += 1
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    return candidate
 
 
 def check_output(output: Path | None, overwrite: bool) -> Path | None:
-    """The library's destination checks, then an absolute path, so ``resume`` works from any directory."""
+    """The library's destination checks in the CLI's words, then an absolute path, so ``resume`` works from
+    any directory."""
+    from .. import InvalidInputError  # noqa: PLC0415
     from .._common import check_output as check  # noqa: PLC0415
 
-    checked = check(output, overwrite)
+    try:
+        checked = check(output, overwrite)
+    except InvalidInputError as exc:
+        raise InvalidInputError("--output", exc.reason.replace("pass overwrite=True", "pass --overwrite")) from None
     return checked.absolute() if checked is not None else None
 
 

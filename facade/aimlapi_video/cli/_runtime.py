@@ -104,8 +104,8 @@ class Options:
             text = self.api_key_file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise InvalidInputError("--api-key-file", f"cannot read {self.api_key_file}: {exc}") from None
-        if self.api_key_file.stat().st_mode & 0o077:
-            logging.getLogger("aimlapi_video.cli").warning("%s is readable by other users", self.api_key_file)
+        if self.api_key_file.stat().st_mode & 0o077:  # shown whatever the log level: it is about the secret
+            click.echo(f"warning: {self.api_key_file} is readable by other users (chmod 600 it)", err=True)
         return text.strip()
 
     def client(self, base_url: str | None = None) -> VideoClient:
@@ -149,7 +149,7 @@ def common(command: F) -> F:
     @click.option("--base-url", help="API server (default: AIMLAPI_BASE_URL, else https://api.aimlapi.com).")
     @click.option(
         "--poll-interval",
-        type=click.FloatRange(min=0, min_open=True),
+        type=click.FloatRange(min=0, min_open=True, max=3600),
         envvar="AIMLAPI_VIDEO_POLL_INTERVAL",
         help="Fixed seconds between status checks (default: adaptive, 2 s growing to 7.5 s).",
     )
@@ -198,7 +198,7 @@ def run_command(opts: Options, body: Callable[[], dict[str, Any] | None]) -> NoR
 
             traceback.print_exc()
         code = exit_code_for(exc)
-        message = "interrupted" if isinstance(exc, KeyboardInterrupt) else str(exc)
+        message = "interrupted" if isinstance(exc, KeyboardInterrupt) else " ".join(str(exc).split())  # one line
         notes = [n for n in getattr(exc, "__notes__", []) if "generation id" in n]
         click.echo(f"error: {message}" + (f" [{notes[-1]}]" if notes else ""), err=True)  # the CLI's own note is last
         if opts.as_json:
@@ -206,10 +206,15 @@ def run_command(opts: Options, body: Callable[[], dict[str, Any] | None]) -> NoR
             click.echo(json.dumps({"id": generation_id, "status": "error", "error": message, "exit_code": code}))
         sys.exit(code)
     if result is not None:
-        if opts.as_json:
-            click.echo(json.dumps(result, sort_keys=True))
-        else:
-            click.echo("\n".join(f"{k}: {v}" for k, v in result.items() if v is not None))
+        try:
+            if opts.as_json:
+                click.echo(json.dumps(result, sort_keys=True))
+            else:
+                click.echo("\n".join(f"{k}: {v}" for k, v in result.items() if v is not None))
+        except OSError as exc:  # stdout is full or closed: the work is done, but its report did not arrive
+            with contextlib.suppress(OSError):
+                click.echo(f"error: could not print the result ({exc.strerror or exc}): {result.get('id')}", err=True)
+            sys.exit(EXIT["api"])
     sys.exit(EXIT["done"])
 
 
