@@ -29,10 +29,10 @@ generate: $(STAMP)  ## Build openapi/aimlapi-video.json from openapi/upstream/ a
 check-generated: $(STAMP)  ## Fail with a diff if the spec or generated/ differ from a fresh build
 	$(BIN)/python scripts/check_generated.py
 
-lint: $(STAMP)  ## ruff on facade/ scripts/ tests/ bench/; mypy --strict on facade/ scripts/
+lint: $(STAMP)  ## ruff and mypy --strict on facade/ scripts/ tests/ bench/
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
-	$(BIN)/mypy facade/aimlapi_video scripts
+	$(BIN)/mypy facade/aimlapi_video scripts tests bench
 
 unit: $(STAMP)  ## Run the test suite only
 	$(BIN)/python -m pytest -q

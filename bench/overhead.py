@@ -52,7 +52,7 @@ def run(*, quick: bool, pythons: dict[str, Path | str]) -> dict[str, Any]:
                 walls[name].extend(result["wall"])
                 checks[name] = result["checks"]
     floor = per_rep[FLOOR]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name, cpu in per_rep.items():
         if name in errors or not cpu:
             rows.append({"name": name, "error": errors.get(name, "no result")})

@@ -79,7 +79,7 @@ def run(*, quick: bool, pythons: dict[str, Path | str]) -> dict[str, Any]:
             base[python].append(_wall([python, "-c", "pass"], env))
         for i, (_, _, python, argv) in enumerate(todo):
             times[i].append(_wall([str(python), *argv], env))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for label, group, python, _ in cases(pythons):
         if isinstance(python, str):
             rows.append({"what": label, "where": group, "error": python})

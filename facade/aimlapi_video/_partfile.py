@@ -70,7 +70,7 @@ class _EarlyWriteback:
         return self._function is not None
 
 
-start_writeback = _EarlyWriteback()
+start_writeback: Writeback = _EarlyWriteback()
 
 
 def fsync_dir(path: Path) -> None:

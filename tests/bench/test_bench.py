@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bench import polling, run
+from bench import overhead, polling, run
 from bench._venvs import CACHE
 from bench.report import render, targets
 
@@ -44,7 +44,7 @@ def test_every_benchmark_produced_finite_results(quick: tuple[dict[str, Any], st
 
 def test_overhead_compares_equal_work(quick: tuple[dict[str, Any], str]) -> None:
     rows = {row["name"]: row for row in quick[0]["overhead"]["rows"]}
-    ours, floor = rows["aimlapi-video VideoClient.generate"], rows[run.overhead.FLOOR]
+    ours, floor = rows["aimlapi-video VideoClient.generate"], rows[overhead.FLOOR]
     durable = rows["raw httpx + fsync and atomic rename"]
     assert ours["status_checks"] == floor["status_checks"] == 3
     assert ours["ratio"]["n"] == floor["ratio"]["n"] >= 1

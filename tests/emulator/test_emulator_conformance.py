@@ -130,7 +130,7 @@ async def test_a_full_request_with_the_real_image_conforms(openapi: OpenAPI, mak
     assert "completed" == (await run_job(openapi, JobPlan(), body))[-1]
 
 
-SPEC_VIOLATIONS = {
+SPEC_VIOLATIONS: dict[str, dict[str, Any]] = {
     "missing-model": {"model": None},
     "missing-prompt": {"prompt": None},
     "missing-image": {"image_url": None},

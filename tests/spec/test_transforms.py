@@ -207,7 +207,10 @@ def test_hoist_request_bodies_names_the_schema_and_drops_the_model_title() -> No
 
 def _two_ops_same_response(get_schema: dict[str, Any]) -> dict[str, Any]:
     post_schema = {"type": "object", "properties": {"id": {"type": "string"}}}
-    resp = lambda s: {"200": {"description": "OK", "content": {"application/json": {"schema": s}}}}  # noqa: E731
+
+    def resp(schema: dict[str, Any]) -> dict[str, Any]:
+        return {"200": {"description": "OK", "content": {"application/json": {"schema": schema}}}}
+
     return doc(
         {
             P: {

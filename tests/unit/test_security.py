@@ -45,7 +45,7 @@ def error(status: int, **headers: str) -> Callable[[httpx.Request], httpx.Respon
     return lambda _: api_error_body(status, **headers)
 
 
-def raising(exc_type: type[Exception], message: str) -> Callable[[httpx.Request], httpx.Response]:
+def raising(exc_type: type[httpx.RequestError], message: str) -> Callable[[httpx.Request], httpx.Response]:
     """A transport failure, created anew for every request."""
 
     def reply(request: httpx.Request) -> httpx.Response:
@@ -333,7 +333,8 @@ def no_key_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 def _sent_key(make: Make, **options: Any) -> str | None:
     api = FakeAPI(gets=[status("queued")])
     make(api, **options)("get", "gen-1")
-    return api.requests[0].headers.get("authorization")
+    sent: str | None = api.requests[0].headers.get("authorization")
+    return sent
 
 
 @pytest.mark.parametrize(

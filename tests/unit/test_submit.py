@@ -11,6 +11,7 @@ import pytest
 
 from aimlapi_video import (
     APIConnectionError,
+    APIError,
     AuthenticationError,
     InvalidRequestError,
     Job,
@@ -117,7 +118,7 @@ def test_429_gives_up_with_rate_limit_error(make: Make) -> None:
 @pytest.mark.parametrize(
     ("status", "error"), [(400, InvalidRequestError), (401, AuthenticationError), (403, AuthenticationError)]
 )
-def test_refusals_carry_status_message_and_request_id(make: Make, status: int, error: type[Exception]) -> None:
+def test_refusals_carry_status_message_and_request_id(make: Make, status: int, error: type[APIError]) -> None:
     """The documented error body becomes the exception's fields; nothing is retried."""
     api = FakeAPI(posts=[api_error_body(status, message="duration must be one of 5, 10, 15", request_id="r-9")])
     with pytest.raises(error) as info:
@@ -126,7 +127,7 @@ def test_refusals_carry_status_message_and_request_id(make: Make, status: int, e
         info.value.status_code,
         info.value.message,
         info.value.request_id,
-    )  # type: ignore[attr-defined]
+    )
     assert f"HTTP {status}: duration must be one of 5, 10, 15 (request id r-9)" == str(info.value)
     assert 1 == api.count("POST")
 
