@@ -190,3 +190,10 @@ def test_a_journal_that_cannot_be_updated_after_the_save_is_a_warning(
     assert ("completed", str(tmp_path / "v.mp4")) == (result["status"], result["output"])
     assert video == (tmp_path / "v.mp4").read_bytes()
     assert "warning: the journal could not be updated (database is locked)" in capsys.readouterr().err
+
+
+def test_audio_with_no_audio_is_a_usage_error_in_the_commands_words(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
+    """The library's wording (generate_audio=False) means nothing on the command line."""
+    result = cli.run(fake, "submit", str(png), "-p", PROMPT, "--audio", str(png), "--no-audio")
+    assert 2 == result.returncode
+    assert "--audio and --no-audio cannot be combined" in error_line(result)

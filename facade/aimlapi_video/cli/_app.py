@@ -81,6 +81,8 @@ def _options(
     no_enhance_prompt: bool,
     extra: tuple[str, ...],
 ) -> dict[str, Any]:
+    if no_audio and audio is not None:
+        raise click.UsageError("--audio and --no-audio cannot be combined")
     return {
         "duration": int(duration),
         "resolution": resolution,
