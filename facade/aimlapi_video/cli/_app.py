@@ -18,7 +18,7 @@ import attrs
 import click
 
 from .._choices import DURATIONS, RESOLUTIONS, SHOT_TYPES
-from ._generation import check_output, dry_run_body, finish, journalled_submit, output_for
+from ._generation import check_output, dry_run_body, finish, journalled_submit, output_for, update_journal
 from ._runtime import EXIT, Interrupted, Options, common, summary, usage_error
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -179,7 +179,7 @@ def status(opts: Options, generation_id: str) -> dict[str, Any]:
 
     with opts.client() as client:
         state = client.get(generation_id)
-    opts.journal().update(generation_id, status=state.status)  # no-op for an id the journal does not know
+    update_journal(opts.journal(), generation_id, status=state.status)  # no-op for an id it does not know
     result = summary(opts, state.id, state.status)
     if isinstance(state, Completed):
         result.update(video_url=state.video_url, credits_used=state.usage.credits_used)
@@ -216,7 +216,8 @@ def download(opts: Options, generation_id: str, output: Path | None, overwrite: 
         if not isinstance(state, Completed):
             raise InvalidInputError("generation_id", f"{generation_id} is {state.status!r}, not completed")
         path = client.download(state, dest, overwrite=overwrite)
-    opts.journal().update(generation_id, status=state.status, video_url=state.video_url, output_path=str(path), saved=1)
+    fields = {"status": state.status, "video_url": state.video_url, "output_path": str(path), "saved": 1}
+    update_journal(opts.journal(), generation_id, **fields)
     return summary(
         opts,
         generation_id,

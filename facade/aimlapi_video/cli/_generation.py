@@ -15,6 +15,7 @@ import click
 
 if TYPE_CHECKING:
     from .. import VideoClient
+    from ._journal import Journal
 
 
 from ._runtime import Interrupted, NothingSent, Options, interrupts_deferred, summary
@@ -98,6 +99,15 @@ def journalled_submit(
     return job.id, output
 
 
+def update_journal(journal: Journal, generation_id: str, **fields: Any) -> None:
+    """Update an entry after its id is safely recorded; a failure is a warning, not an error: the generation
+    (and a saved video) are fine, and turning success into an error would only mislead."""
+    try:
+        journal.update(generation_id, **fields)
+    except (OSError, sqlite3.Error) as exc:
+        click.echo(f"warning: the journal could not be updated ({exc})", err=True)
+
+
 def finish(
     opts: Options,
     client: VideoClient,
@@ -121,11 +131,7 @@ def finish(
     known = journal.get(generation_id) is not None
 
     def keep(**fields: Any) -> None:
-        """Update the journal; a failure is a warning, not an error: the generation and video are fine."""
-        try:
-            journal.update(generation_id, **fields)
-        except (OSError, sqlite3.Error) as exc:
-            click.echo(f"warning: the journal could not be updated ({exc})", err=True)
+        update_journal(journal, generation_id, **fields)
 
     def progress(event: ProgressEvent | DownloadProgress) -> None:
         nonlocal known
