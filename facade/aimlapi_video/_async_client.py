@@ -131,9 +131,10 @@ class AsyncVideoClient(ClientBase):
                 finally:
                     self._gate.release()
             case Fetch(generation_id=generation_id):
-                await self._enter_pool(action.time_limit)  # a wait's deadline bounds the queueing too
+                started = self._settings.clock()  # a wait's deadline bounds the queueing and the call together
+                await self._enter_pool(action.time_limit)
                 try:
-                    with calling(action, self._settings.clock):
+                    with calling(action, self._settings.clock, started):
                         return await get_video_generation.asyncio_detailed(
                             client=self._api, generation_id=generation_id
                         )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 from collections.abc import Generator, Mapping
 from urllib.parse import quote, urlsplit
 
@@ -67,6 +68,11 @@ def resolve_api_key(api_key: str | None, environ: Mapping[str, str] = os.environ
     return key
 
 
+#: Keys at least this long are removed wherever they appear; shorter ones only as a whole word, so that
+#: redaction never rewrites ordinary text such as a status.
+_WORDLIKE_KEY = 16
+
+
 class BearerAuth(httpx.Auth):
     """Adds ``Authorization: Bearer <key>`` to requests for the API host only; never shows the key."""
 
@@ -78,7 +84,10 @@ class BearerAuth(httpx.Auth):
         # The key as a server may echo it: raw, JSON-escaped (with or without "\/"), or percent-encoded.
         escaped = json.dumps(key)[1:-1]
         forms = {key, escaped, key.replace("/", "\\/"), escaped.replace("/", "\\/"), quote(key, safe="")}
-        self._forms = tuple(sorted(forms, key=len, reverse=True))
+        pattern = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
+        if len(key) < _WORDLIKE_KEY:  # a short key (tests, emulators) could sit inside a word: "ted" in "completed"
+            pattern = f"(?<![A-Za-z0-9])(?:{pattern})(?![A-Za-z0-9])"
+        self._forms = re.compile(pattern)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """Attach the key only when the request goes to the API host over https or to loopback."""
@@ -89,9 +98,7 @@ class BearerAuth(httpx.Auth):
 
     def redact(self, text: str) -> str:
         """``text`` with the key, in any of the forms a server may echo it, replaced by ``<redacted>``."""
-        for form in self._forms:
-            text = text.replace(form, "<redacted>")
-        return text
+        return self._forms.sub("<redacted>", text)
 
     def __repr__(self) -> str:
         return f"BearerAuth(key=<redacted>, host={self._host!r})"

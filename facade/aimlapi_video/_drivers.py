@@ -92,9 +92,12 @@ def _on_request(request: httpx.Request) -> None:
         _creates_sent += 1
         request.headers["X-Client-Request-Id"] = call.client_request_id
     if call.time_limit is not None:
+        left = call.time_limit
+        if call.deadline is not None and call.clock is not None:  # time spent queueing counts too
+            left = max(0.001, min(left, call.deadline - call.clock()))
         limits = request.extensions.get("timeout", {})
         request.extensions["timeout"] = {
-            kind: call.time_limit if limits.get(kind) is None else min(limits[kind], call.time_limit)
+            kind: left if limits.get(kind) is None else min(limits[kind], left)
             for kind in ("connect", "read", "write", "pool")
         }
 
@@ -123,16 +126,18 @@ ASYNC_HOOKS: dict[str, list[Callable[..., Any]]] = {"request": [_aon_request], "
 
 
 @contextlib.contextmanager
-def calling(action: Create | Fetch, clock: Callable[[], float]) -> Iterator[None]:
+def calling(action: Create | Fetch, clock: Callable[[], float], started: float | None = None) -> Iterator[None]:
     """Run one API call with its ``_Call``; a body the parser refuses becomes ``UnreadableAnswer``.
 
-    A status check with a time limit must end by ``clock() + time_limit``, its body included."""
+    A status check with a time limit must end by ``started + time_limit`` (``started`` defaults to now; the
+    async client passes the moment it began queueing for a connection), its body included."""
     if isinstance(action, Create):
         call = _Call(client_request_id=action.client_request_id)
     elif action.time_limit is None:
         call = _Call()
     else:
-        call = _Call(time_limit=action.time_limit, deadline=clock() + action.time_limit, clock=clock)
+        begun = clock() if started is None else started
+        call = _Call(time_limit=action.time_limit, deadline=begun + action.time_limit, clock=clock)
     token = _CALL.set(call)
     try:
         yield

@@ -5,6 +5,7 @@ message). Each case is one a review reproduced against the real command."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -16,11 +17,11 @@ import httpx
 import pytest
 
 from aimlapi_video import VideoClient
-from aimlapi_video.cli._generation import finish
+from aimlapi_video.cli._generation import finish, journalled_submit, output_for
 from aimlapi_video.cli._runtime import Options
 from aimlapi_video.testing import FakeAIMLAPI, JobPlan, Outcome, Scenario
 
-from .conftest import TIMEOUT, Cli, counters_delta, error_line, is_mp4
+from .conftest import TIMEOUT, TINY_PNG, Cli, counters_delta, error_line, is_mp4
 
 PROMPT = "The lady smiles"
 
@@ -75,18 +76,7 @@ def test_a_mistyped_wait_is_not_journalled_nor_offered_to_resume(cli: Cli, fake:
 
 def test_a_stdout_that_cannot_be_written_is_one_error_line(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
     """The job was made, but its report could not be printed (a full disk): exit 3 with one line, no traceback."""
-    with open("/dev/full", "w") as full:
-        result = subprocess.run(
-            [sys.executable, "-m", "aimlapi_video", "submit", str(png), "-p", PROMPT, "--json"],
-            env=cli.env(fake),
-            cwd=cli.workdir,
-            stdin=subprocess.DEVNULL,
-            stdout=full,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=TIMEOUT,
-            check=False,
-        )
+    result = run_to_full_stdout(cli, fake, "submit", str(png), "-p", PROMPT, "--json")
     assert 3 == result.returncode
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().startswith("error: could not print the result")
@@ -197,3 +187,70 @@ def test_audio_with_no_audio_is_a_usage_error_in_the_commands_words(cli: Cli, fa
     result = cli.run(fake, "submit", str(png), "-p", PROMPT, "--audio", str(png), "--no-audio")
     assert 2 == result.returncode
     assert "--audio and --no-audio cannot be combined" in error_line(result)
+
+
+def test_a_default_name_for_a_very_long_id_is_bounded_and_unique() -> None:
+    """An id longer than a file name may be still gets a name that can be created, distinct per id."""
+    first, second = output_for("a" * 300 + ":1"), output_for("a" * 300 + ":2")
+    assert len(first.name) <= 130
+    assert first != second
+    assert first.name.startswith("a" * 100)
+    assert Path("gen-1_alibaba_wan.mp4") == output_for("gen-1:alibaba/wan")
+
+
+def test_a_long_id_is_journalled_with_its_default_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After the paid POST nothing about the name may fail: the 300-character id is journalled."""
+    long_id = "f" * 300
+    monkeypatch.setenv("AIMLAPI_VIDEO_HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tiny.png").write_bytes(TINY_PNG)
+    api = httpx.MockTransport(lambda _: httpx.Response(200, json={"id": long_id, "status": "queued"}))
+    opts = Options(as_json=True, quiet=True, debug=False, base_url=None, api_key_file=None)
+    with VideoClient("sk-test-long-id", base_url="https://api.example.com", transport=api) as client:
+        generation_id, output = journalled_submit(
+            opts, client=client, image="tiny.png", prompt="p", options={}, output=None, name_by_id=True
+        )
+    assert long_id == generation_id
+    assert output is not None
+    assert str(output) == opts.journal().get(long_id).output_path  # type: ignore[union-attr]
+    output.write_bytes(b"creatable")  # the name is usable
+
+
+def test_an_output_path_that_is_not_utf8_is_refused_before_sending(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
+    """The journal stores paths as text: a name it cannot store would only fail after paying."""
+    before = fake.counters
+    result = cli.run(fake, "generate", str(png), "-p", PROMPT, "-o", os.fsdecode(b"v\xff.mp4"))
+    assert 2 == result.returncode
+    assert "not a UTF-8 path" in error_line(result)
+    assert 0 == counters_delta(before, fake.counters).post_requests
+
+
+def run_to_full_stdout(cli: Cli, fake: FakeAIMLAPI, *args: str) -> subprocess.CompletedProcess[str]:
+    with open("/dev/full", "w") as full:
+        return subprocess.run(
+            [sys.executable, "-m", "aimlapi_video", *args],
+            env=cli.env(fake),
+            cwd=cli.workdir,
+            stdin=subprocess.DEVNULL,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
+
+
+def test_an_error_report_to_a_full_stdout_is_still_one_line(cli: Cli, fake: FakeAIMLAPI) -> None:
+    """With --json the error object cannot be printed either; the stderr line and the exit code remain."""
+    result = run_to_full_stdout(cli, fake, "status", "no-such-id", "--json")
+    assert 3 == result.returncode
+    assert "Traceback" not in result.stderr
+    assert 1 == len(result.stderr.splitlines())
+
+
+def test_submit_to_a_full_stdout_still_names_the_id(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
+    """submit prints the bare id; if that fails, the id is on stderr (and in the journal)."""
+    result = run_to_full_stdout(cli, fake, "submit", str(png), "-p", PROMPT)
+    assert 3 == result.returncode
+    [(generation_id, _, _, _)] = cli.journal_rows()
+    assert result.stderr.strip().endswith(f"could not print the result (No space left on device): {generation_id}")

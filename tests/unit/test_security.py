@@ -479,3 +479,15 @@ def test_a_failed_jobs_message_is_one_line(make: Make) -> None:
         make(FakeAPI(gets=[failed]))("wait", "gen-1")
     assert "\n" not in str(info.value)
     assert "failed here Traceback (most recent call last): x" in str(info.value)
+
+
+def test_a_short_key_is_redacted_only_as_a_whole_word() -> None:
+    """A test or emulator key such as "ted" must not rewrite "completed"; an echo of it is still removed."""
+    auth = BearerAuth("ted", "api.example.com")
+    assert "status completed; token: Bearer <redacted>" == auth.redact("status completed; token: Bearer ted")
+
+
+def test_a_real_length_key_is_redacted_wherever_it_appears() -> None:
+    """A key of real length cannot be part of an ordinary word, so it is removed even glued to other text."""
+    auth = BearerAuth("sk-0123456789abcdef0123", "api.example.com")
+    assert "x<redacted>x and <redacted>" == auth.redact("xsk-0123456789abcdef0123x and sk-0123456789abcdef0123")

@@ -21,6 +21,8 @@ from aimlapi_video import (
     WaitTimeoutError,
 )
 from aimlapi_video._async_client import gate_limit
+from aimlapi_video._drivers import HOOKS, calling
+from aimlapi_video._engine import Fetch
 from tests.unit.harness import FakeAPI, FakeClock, Runner, api_error_body, done, job
 
 Make = Callable[..., Runner]
@@ -303,3 +305,21 @@ def test_the_async_gate_queues_a_check_no_longer_than_its_time_limit(
 ) -> None:
     """A wait's check must not sit 30 s at the gate when 0.5 s are left before the deadline."""
     assert expected == gate_limit(pool, time_limit)
+
+
+def test_time_spent_queueing_counts_against_a_checks_time_limit() -> None:
+    """The async client passes when it began queueing: a check that waited 4 of its 5 seconds for a
+    connection gets 1 second for the request, not 5 more."""
+    clock = FakeClock(now=1004.0)
+    seen: list[float] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request.extensions["timeout"]["read"])
+        return job("queued")
+
+    with httpx.Client(transport=httpx.MockTransport(record), event_hooks=HOOKS) as http:
+        with calling(Fetch("gen-1", 5.0), clock, started=1000.0):
+            http.get("https://api.example.com/v2/video/generations?generation_id=gen-1")
+        with calling(Fetch("gen-1", 5.0), clock):
+            http.get("https://api.example.com/v2/video/generations?generation_id=gen-1")
+    assert [1.0, 5.0] == seen

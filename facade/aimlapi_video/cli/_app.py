@@ -19,7 +19,7 @@ import click
 
 from .._choices import DURATIONS, RESOLUTIONS, SHOT_TYPES
 from ._generation import check_output, dry_run_body, finish, journalled_submit, output_for, update_journal
-from ._runtime import EXIT, Interrupted, Options, common, summary, usage_error
+from ._runtime import EXIT, Interrupted, Options, common, emit, summary, usage_error
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -165,7 +165,7 @@ def submit(opts: Options, *, image: str, prompt: str, dry_run: bool, **fields: A
             opts, client=client, image=image, prompt=prompt, options=options, output=None
         )
     if not opts.as_json:
-        click.echo(generation_id)  # the id alone, so that ID=$(aimlapi-video submit ...) works
+        emit(generation_id, generation_id)  # the id alone, so that ID=$(aimlapi-video submit ...) works
         return None
     return summary(opts, generation_id, "queued")
 

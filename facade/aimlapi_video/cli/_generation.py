@@ -6,6 +6,7 @@ is journalled; every error after that names the id and the ``resume`` command.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sqlite3
 from pathlib import Path
@@ -61,7 +62,7 @@ def journalled_submit(
     journal = opts.journal()
     try:
         journal.ensure()
-    except (OSError, sqlite3.Error) as exc:
+    except (OSError, ValueError, sqlite3.Error) as exc:
         raise InvalidInputError("AIMLAPI_VIDEO_HOME", f"cannot write the journal {journal.path}: {exc}") from None
     job = None
     journalled = False
@@ -70,9 +71,9 @@ def journalled_submit(
             job = client.submit(image, prompt, **options)
             guard.answered = True
             opts.generation_id = job.id
-            if name_by_id:
-                output = free_name(output_for(job.id).absolute())
             try:
+                if name_by_id:
+                    output = free_name(output_for(job.id).absolute())
                 journal.record(
                     job.id,
                     model=MODEL.value,
@@ -82,7 +83,7 @@ def journalled_submit(
                     output_path=str(output) if output else None,
                 )
                 journalled = True
-            except (OSError, sqlite3.Error) as exc:
+            except (OSError, ValueError, sqlite3.Error) as exc:
                 exc.add_note(
                     f"generation id: {job.id} (created but not journalled; follow it with: aimlapi-video wait {job.id})"
                 )
@@ -104,7 +105,7 @@ def update_journal(journal: Journal, generation_id: str, **fields: Any) -> None:
     (and a saved video) are fine, and turning success into an error would only mislead."""
     try:
         journal.update(generation_id, **fields)
-    except (OSError, sqlite3.Error) as exc:
+    except (OSError, ValueError, sqlite3.Error) as exc:
         click.echo(f"warning: the journal could not be updated ({exc})", err=True)
 
 
@@ -147,7 +148,7 @@ def finish(
                         output_path=str(output) if output else None,
                     )
                     known = True
-                except (OSError, sqlite3.Error) as exc:
+                except (OSError, ValueError, sqlite3.Error) as exc:
                     click.echo(f"warning: the journal could not be updated ({exc})", err=True)
             renderer.waiting(event)
         else:
@@ -206,9 +207,27 @@ def check_output(output: Path | None, overwrite: bool) -> Path | None:
         checked = check(output, overwrite)
     except InvalidInputError as exc:
         raise InvalidInputError("--output", exc.reason.replace("pass overwrite=True", "pass --overwrite")) from None
-    return checked.absolute() if checked is not None else None
+    if checked is None:
+        return None
+    absolute = checked.absolute()
+    try:  # the journal stores the path as text; a name that is not UTF-8 could not be recorded after paying
+        str(absolute).encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInputError("--output", f"{absolute!s:.200} is not a UTF-8 path; choose another name") from None
+    return absolute
+
+
+#: Longest default file stem: well under the 255 bytes most filesystems allow, with room for "-N.mp4".
+_MAX_STEM = 120
 
 
 def output_for(generation_id: str) -> Path:
-    """The default file name for a generation saved without ``-o``: its id, made safe as a file name."""
-    return Path(re.sub(r"[^A-Za-z0-9._-]", "_", generation_id) + ".mp4")
+    """The default file name for a generation saved without ``-o``: its id, made safe as a file name.
+
+    An id too long for a file name keeps its start and gets a short hash of the whole id, so the name stays
+    unique and can never fail to be created (which would happen after the generation was paid for)."""
+    stem = re.sub(r"[^A-Za-z0-9._-]", "_", generation_id)
+    if len(stem) > _MAX_STEM:
+        digest = hashlib.sha256(generation_id.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+        stem = f"{stem[: _MAX_STEM - 13]}-{digest}"
+    return Path(stem + ".mp4")

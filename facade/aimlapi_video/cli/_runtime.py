@@ -203,19 +203,27 @@ def run_command(opts: Options, body: Callable[[], dict[str, Any] | None]) -> NoR
         click.echo(f"error: {message}" + (f" [{notes[-1]}]" if notes else ""), err=True)  # the CLI's own note is last
         if opts.as_json:
             generation_id = getattr(exc, "generation_id", None) or opts.generation_id
-            click.echo(json.dumps({"id": generation_id, "status": "error", "error": message, "exit_code": code}))
+            with contextlib.suppress(OSError):  # stdout full or closed: the error line above is what remains
+                click.echo(json.dumps({"id": generation_id, "status": "error", "error": message, "exit_code": code}))
         sys.exit(code)
     if result is not None:
-        try:
-            if opts.as_json:
-                click.echo(json.dumps(result, sort_keys=True))
-            else:
-                click.echo("\n".join(f"{k}: {v}" for k, v in result.items() if v is not None))
-        except OSError as exc:  # stdout is full or closed: the work is done, but its report did not arrive
-            with contextlib.suppress(OSError):
-                click.echo(f"error: could not print the result ({exc.strerror or exc}): {result.get('id')}", err=True)
-            sys.exit(EXIT["api"])
+        if opts.as_json:
+            emit(json.dumps(result, sort_keys=True), result.get("id"))
+        else:
+            emit("\n".join(f"{k}: {v}" for k, v in result.items() if v is not None), result.get("id"))
     sys.exit(EXIT["done"])
+
+
+def emit(text: str, generation_id: str | None) -> None:
+    """Print a command's result on stdout. If stdout cannot take it (full, closed), the work is done but its
+    report is lost: say so on stderr, with the generation id, and exit 3."""
+    try:
+        click.echo(text)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            named = f": {generation_id}" if generation_id else ""
+            click.echo(f"error: could not print the result ({exc.strerror or exc}){named}", err=True)
+        sys.exit(EXIT["api"])
 
 
 def summary(
