@@ -67,13 +67,19 @@ def _redact(url: httpx.URL) -> str:
     return f"{url.scheme}://{url.host}{port}{url.path}"
 
 
+def _digits(value: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also accepts "²", which ``int()`` then refuses."""
+    text = value.strip()
+    return text.isascii() and text.isdigit()
+
+
 def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value is not None and value.strip().isdigit() else None
+    return int(value) if value is not None and _digits(value) else None
 
 
 def _retry_after(value: str | None, now: float) -> float | None:
     """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date); ``None`` if absent or unreadable."""
-    if value is None or value.strip().isdigit():
+    if value is None or _digits(value):
         return None if value is None else float(value)
     import email.utils  # noqa: PLC0415  (the date form is rare; most servers send seconds)
 
@@ -164,8 +170,9 @@ class _DownloadCore:
             return self._on_partial(headers.get("content-range"), encoded)
         if status == 416 and self.offset:
             match = _UNSATISFIED_RANGE.fullmatch(headers.get("content-range", ""))
-            if match and int(match[1]) == self.offset:
-                self.total = self.offset  # everything was already saved
+            # everything was already saved, if the size the host now reports is the one it declared before
+            if match and int(match[1]) == self.offset and self.total in (None, self.offset):
+                self.total = self.offset
                 return _DONE
             return self._restart("HTTP 416 to a resume request")
         raise DownloadError(f"video host answered HTTP {status}; the video could not be downloaded")

@@ -119,7 +119,10 @@ class PartFile:
         self._writeback_every = writeback_every
         self._written_back = 0  # bytes before this offset were handed to the OS for writeback
         self._size = 0
-        self.path = dest.with_name(f".{dest.name[:100]}.{os.urandom(6).hex()}.part")
+        # At most 100 bytes of the name (not characters: 100 CJK characters are 300 bytes), so a name the
+        # filesystem accepts never makes a temporary name it refuses.
+        short = dest.name.encode("utf-8", "surrogateescape")[:100].decode("utf-8", "ignore")
+        self.path = dest.with_name(f".{short}.{os.urandom(6).hex()}.part")
 
     def __enter__(self) -> PartFile:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)

@@ -576,3 +576,33 @@ def test_retry_after_reads_seconds_and_http_dates() -> None:
     assert 10.0 == _retry_after("Tue, 14 Nov 2023 22:13:30 GMT", now)
     assert None is _retry_after("soon", now)
     assert None is _retry_after(None, now)
+
+
+def test_a_416_reporting_a_smaller_size_than_declared_restarts_instead_of_saving_a_stub(
+    mode: str, tmp_path: Path
+) -> None:
+    """The host first declared the whole video, then answers a resume with 416 for the bytes already saved:
+    the file changed under the URL, so the download starts over rather than keep 4,000 bytes as "done"."""
+    gone = status(416, {"Content-Range": "bytes */4000"})
+    host = Host(cut(4000), gone, full())
+    saved = download(mode, host, tmp_path / "v.mp4")
+    assert VIDEO == saved.read_bytes()
+    assert [None, "bytes=4000-", None] == [r.headers.get("range") for r in host.requests]
+
+
+def test_a_retry_after_in_non_ascii_digits_is_ignored_not_a_crash(mode: str, tmp_path: Path) -> None:
+    """ "²" passes str.isdigit but not float(): the header is ignored and the usual back-off applies."""
+    sleeps = Sleeps()
+    superscript_two = [(b"Retry-After", "\u00b2".encode("latin-1"))]
+    host = Host(lambda _: httpx.Response(503, headers=superscript_two, content=b"busy"), full())
+    saved = download(mode, host, tmp_path / "v.mp4", sleeps=sleeps)
+    assert VIDEO == saved.read_bytes()
+    assert [0.5] == sleeps.delays
+
+
+def test_a_long_multibyte_name_the_filesystem_accepts_is_saved(mode: str, tmp_path: Path) -> None:
+    """253 bytes in 87 characters: the temporary name is cut by bytes, so it is never the one that is too long."""
+    name = "\u89c6" * 83 + ".mp4"
+    saved = download(mode, Host(full()), tmp_path / name)
+    assert VIDEO == saved.read_bytes()
+    assert [name] == names(tmp_path)
