@@ -254,3 +254,23 @@ def test_submit_to_a_full_stdout_still_names_the_id(cli: Cli, fake: FakeAIMLAPI,
     assert 3 == result.returncode
     [(generation_id, _, _, _)] = cli.journal_rows()
     assert result.stderr.strip().endswith(f"could not print the result (No space left on device): {generation_id}")
+
+
+def test_a_journal_with_a_foreign_table_is_refused_before_sending(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
+    """A file whose "generations" table is not ours would refuse the id after the POST: found out first."""
+    cli.home.mkdir(parents=True)
+    conn = sqlite3.connect(cli.journal)
+    conn.execute("CREATE TABLE generations (x)")
+    conn.commit()
+    conn.close()
+    before = fake.counters
+    result = cli.run(fake, "submit", str(png), "-p", PROMPT)
+    assert 2 == result.returncode
+    assert error_line(result).startswith("error: AIMLAPI_VIDEO_HOME: cannot write the journal")
+    assert 0 == counters_delta(before, fake.counters).post_requests
+
+
+def test_the_journal_write_probe_leaves_no_row(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
+    """The pre-POST check writes inside a rolled-back savepoint: only the real generation is listed."""
+    generation_id = cli.run(fake, "submit", str(png), "-p", PROMPT).stdout.strip()
+    assert [generation_id] == [row[0] for row in cli.journal_rows()]

@@ -105,9 +105,17 @@ class Journal:
             conn.close()
 
     def ensure(self) -> None:
-        """Create the journal now (folder, file, table), so one that cannot be written fails before a POST."""
-        with self._connect():
-            pass
+        """Create the journal now (folder, file, table) and prove a generation can be written to it, so a
+        read-only file or a foreign table of the same name fails before the POST, not after it."""
+        with self._connect() as conn:
+            conn.execute("SAVEPOINT probe")
+            conn.execute(
+                "INSERT OR REPLACE INTO generations (id, model, params, base_url, created_at, updated_at, status,"
+                " output_path)"
+                " VALUES ('aimlapi-video-probe', '', '{}', '', '', '', '', NULL)"
+            )
+            conn.execute("ROLLBACK TO probe")
+            conn.execute("RELEASE probe")
 
     def record(
         self,
