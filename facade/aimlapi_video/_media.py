@@ -160,10 +160,15 @@ def _human(n: int) -> str:
     return f"{n:,} bytes"
 
 
+#: Where a user raises each cap: the clients' arguments (encode_image's own is max_bytes=).
+_CAP_SETTINGS = {"image": "the client's max_image_bytes=", "audio": "the client's max_audio_bytes="}
+
+
 def _too_big(name: str, what: str, size: int | None, cap: int) -> InvalidInputError:
     """The over-the-cap error; ``size`` is ``None`` for a stream that has not been read to its end."""
     amount = f"is {_human(size)} >" if size is not None else "is larger than the"
-    hint = "pass max_bytes= to raise it, or pass an https URL instead"
+    setting = _CAP_SETTINGS.get(name, "max_bytes=")
+    hint = f"{setting} raises it, or pass an https URL instead"
     return InvalidInputError(name, f"{what} {amount} {_human(cap)} cap; {hint}")
 
 
@@ -228,8 +233,8 @@ def _check_data_uri(uri: str, kind: _Kind, name: str, cap: int) -> str:
     size = _data_payload_size(payload)
     if size > cap:
         raise _too_big(name, "data URI payload", size, cap)
-    try:
-        head = binascii.a2b_base64(payload[:88], strict_mode=True)
+    try:  # all of it: a bad character past the head would otherwise be found by the server, after sending
+        head = binascii.a2b_base64(payload, strict_mode=True)[:_HEAD]
     except binascii.Error as exc:
         raise InvalidInputError(name, f"data URI payload is not valid base64: {exc}") from exc
     actual = _mime_for(head, kind, name, f"data URI declared {mime} but")

@@ -174,7 +174,8 @@ def test_wrong_key_exits_3(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
 
 
 def test_unknown_id_exits_3(cli: Cli, fake: FakeAIMLAPI) -> None:
-    """status of an id the API does not know (404): exit 3, one error line; --json gives one object."""
+    """status of an id the API does not know (404): exit 3, one error line; --json gives one object, naming
+    the id it was asked about."""
     plain = cli.run(fake, "status", "unknown-id")
     as_json = cli.run(fake, "status", "unknown-id", "--json")
 
@@ -182,7 +183,7 @@ def test_unknown_id_exits_3(cli: Cli, fake: FakeAIMLAPI) -> None:
     assert "404" in error_line(plain)
     assert "" == plain.stdout
     document = error_document(as_json.stdout)
-    assert (None, "error", 3) == (document["id"], document["status"], document["exit_code"])
+    assert ("unknown-id", "error", 3) == (document["id"], document["status"], document["exit_code"])
 
 
 def test_debug_shows_the_traceback(cli: Cli, fake: FakeAIMLAPI) -> None:

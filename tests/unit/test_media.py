@@ -43,7 +43,13 @@ OGG = b"OggS\x00\x02" + bytes(50)
 FLAC = b"fLaC\x00\x00\x00\x22" + bytes(50)
 M4A = b"\x00\x00\x00\x20ftypM4A \x00\x00\x02\x00M4A isommp42\x00\x00\x00\x00" + bytes(40)
 MP42_M4A = b"\x00\x00\x00\x1cftypmp42\x00\x00\x00\x00mp42isomM4A " + bytes(40)
-CAP_HINT = "pass max_bytes= to raise it, or pass an https URL instead"
+
+
+def cap_hint(name: str) -> str:
+    """The end of an over-the-cap message: where the user raises that cap."""
+    return f"the client's max_{name}_bytes= raises it, or pass an https URL instead"
+
+
 MP4_VIDEO = b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00isomiso2avc1mp41" + bytes(40)
 
 
@@ -227,10 +233,19 @@ def test_data_uri_with_bad_base64_is_refused() -> None:
     )
 
 
+@pytest.mark.parametrize("damage", ["*AAA", "AA==AAAA"], ids=["bad character past the head", "padding in the middle"])
+def test_data_uri_with_bad_base64_anywhere_is_refused(damage: str) -> None:
+    """The whole payload is checked before sending, not only the head that is sniffed."""
+    good = data_uri("image/png", PNG + bytes(300))
+    assert len(good.partition(",")[2]) % 4 == 0  # so only the damage can make it invalid
+    broken = good[:200] + damage + good[200 + len(damage) :]
+    assert error_of(lambda: encode_image(broken)).startswith("image: data URI payload is not valid base64: ")
+
+
 def test_data_uri_over_the_cap_is_refused() -> None:
     """A data URI's decoded size is checked against the cap, with the sizes in the message."""
     uri = data_uri("image/png", PNG + bytes(2048 - len(PNG)))
-    expected = f"image: data URI payload is 2 KB > 1 KB cap; {CAP_HINT}"
+    expected = f"image: data URI payload is 2 KB > 1 KB cap; {cap_hint('image')}"
     assert expected == error_of(lambda: encode_image(uri, max_bytes=1024))
 
 
@@ -526,7 +541,7 @@ def test_oversized_file_is_refused_without_opening_it(tmp_path: Path, monkeypatc
     opened: list[object] = []
     monkeypatch.setattr(_media, "open", lambda *a, **k: opened.append(a), raising=False)
     message = error_of(lambda: encode_image(path))
-    expected: tuple[str, list[object]] = (f"image: {str(path)!r} is 12.3 MB > 10 MB cap; {CAP_HINT}", [])
+    expected: tuple[str, list[object]] = (f"image: {str(path)!r} is 12.3 MB > 10 MB cap; {cap_hint('image')}", [])
     assert expected == (message, opened)
 
 
@@ -537,7 +552,7 @@ def test_cap_is_configurable(tmp_path: Path) -> None:
         f.write(WAV)
         f.truncate(12 * 1024 * 1024)
     small = error_of(lambda: encode_audio(WAV + bytes(200 - len(WAV)), max_bytes=100))
-    expected = f"audio: bytes input is 200 bytes > 100 bytes cap; {CAP_HINT}"
+    expected = f"audio: bytes input is 200 bytes > 100 bytes cap; {cap_hint('audio')}"
     assert (expected, 12 * 1024 * 1024) == (small, len(payload(encode_audio(path, max_bytes=20 * 1024 * 1024))))
 
 
@@ -546,7 +561,7 @@ def test_oversized_seekable_file_object_is_not_read() -> None:
     source = CountingReader(PNG + bytes(3 * 1024 * 1024))
     source.seek(len(PNG))
     message = error_of(lambda: encode_image(source, max_bytes=2 * 1024 * 1024))
-    expected = (f"image: file object is 3 MB > 2 MB cap; {CAP_HINT}", 0, len(PNG))
+    expected = (f"image: file object is 3 MB > 2 MB cap; {cap_hint('image')}", 0, len(PNG))
     assert expected == (message, source.bytes_read, source.tell())
 
 
@@ -554,7 +569,7 @@ def test_oversized_stream_stops_reading_at_the_cap() -> None:
     """A stream of unknown size is read only until it passes the cap, not to its end."""
     source = Stream(PNG + bytes(8 * 1024 * 1024), step=64 * 1024)
     message = error_of(lambda: encode_image(source, max_bytes=1024 * 1024))
-    expected = f"image: file object is larger than the 1 MB cap; {CAP_HINT}"
+    expected = f"image: file object is larger than the 1 MB cap; {cap_hint('image')}"
     assert (expected, True) == (message, source.bytes_read <= 1024 * 1024 + 64 * 1024)
 
 

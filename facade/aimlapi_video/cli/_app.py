@@ -177,6 +177,7 @@ def status(opts: Options, generation_id: str) -> dict[str, Any]:
     """Check a generation's status once."""
     from .. import Completed, Failed  # noqa: PLC0415
 
+    opts.generation_id = generation_id  # named in a --json error too
     with opts.client() as client:
         state = client.get(generation_id)
     update_journal(opts.journal(), generation_id, status=state.status)  # no-op for an id it does not know
@@ -207,6 +208,7 @@ def wait(opts: Options, generation_id: str, timeout: float | None) -> dict[str, 
 @common
 def download(opts: Options, generation_id: str, output: Path | None, overwrite: bool) -> dict[str, Any]:
     """Download a finished generation's video (a fresh URL is fetched first)."""
+    opts.generation_id = generation_id  # named in a --json error too
     dest = check_output(output or output_for(generation_id), overwrite)
     assert dest is not None
     from .. import Completed, InvalidInputError  # noqa: PLC0415
