@@ -6,9 +6,12 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
+
+if TYPE_CHECKING:
+    import asyncio
 
 from . import _engine as engine
 from ._common import LIMITS, ClientBase, check_id, check_wait, http_timeout, user_agent
@@ -76,6 +79,21 @@ class AsyncVideoClient(ClientBase):
         self._api = Client(base_url=url).set_async_httpx_client(http)
         self._video_transport = video_transport
         self._video_http: httpx.AsyncClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def _same_loop(self) -> None:
+        """A client belongs to the event loop it is first used in: its connections and queue are bound to it,
+        and in another loop they fail at random ("Event loop is closed"). Say so plainly instead."""
+        import asyncio  # noqa: PLC0415  (already loaded: see __init__)
+
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif loop is not self._loop:
+            raise RuntimeError(
+                "this AsyncVideoClient was first used in another event loop; make one client per loop "
+                "(for example inside the function you pass to asyncio.run)"
+            )
 
     async def __aenter__(self) -> Self:
         return self
@@ -122,6 +140,7 @@ class AsyncVideoClient(ClientBase):
     async def _perform(self, action: Action) -> Any:
         from aiml_api_client.api.default import create_video_generation, get_video_generation  # noqa: PLC0415
 
+        self._same_loop()
         match action:
             case Create(body=body):
                 await self._enter_pool()

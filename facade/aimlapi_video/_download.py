@@ -44,8 +44,9 @@ _BACKOFF_BASE = 0.5  # seconds before the 2nd attempt; doubled per attempt
 _BACKOFF_CAP = 8.0
 _RETRY_AFTER_CAP = 60.0  # a longer server hint is cut to this, so a download never hangs for an hour
 _MAX_REDIRECTS = 20  # httpx's own default, per attempt
-_CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
-_UNSATISFIED_RANGE = re.compile(r"bytes \*/(\d+)")
+# ASCII digits (\d would take any script's), at most 18: int() refuses thousands, and no size needs more.
+_CONTENT_RANGE = re.compile(r"bytes ([0-9]{1,18})-([0-9]{1,18})/([0-9]{1,18}|\*)")
+_UNSATISFIED_RANGE = re.compile(r"bytes \*/([0-9]{1,18})")
 
 
 @attrs.frozen
@@ -68,9 +69,10 @@ def _redact(url: httpx.URL) -> str:
 
 
 def _digits(value: str) -> bool:
-    """ASCII digits only: ``str.isdigit`` also accepts "²", which ``int()`` then refuses."""
+    """ASCII digits, at most 18 of them: ``str.isdigit`` also accepts "²", and ``int()`` refuses thousands of
+    digits; no real size or delay needs more."""
     text = value.strip()
-    return text.isascii() and text.isdigit()
+    return text.isascii() and text.isdigit() and len(text) <= 18
 
 
 def _int_or_none(value: str | None) -> int | None:

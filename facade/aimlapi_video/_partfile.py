@@ -121,7 +121,7 @@ class PartFile:
         self._size = 0
         # At most 100 bytes of the name (not characters: 100 CJK characters are 300 bytes), so a name the
         # filesystem accepts never makes a temporary name it refuses.
-        short = dest.name.encode("utf-8", "surrogateescape")[:100].decode("utf-8", "ignore")
+        short = os.fsdecode(os.fsencode(dest.name)[:100])
         self.path = dest.with_name(f".{short}.{os.urandom(6).hex()}.part")
 
     def __enter__(self) -> PartFile:

@@ -274,3 +274,22 @@ def test_the_journal_write_probe_leaves_no_row(cli: Cli, fake: FakeAIMLAPI, png:
     """The pre-POST check writes inside a rolled-back savepoint: only the real generation is listed."""
     generation_id = cli.run(fake, "submit", str(png), "-p", PROMPT).stdout.strip()
     assert [generation_id] == [row[0] for row in cli.journal_rows()]
+
+
+def test_a_journal_table_missing_later_columns_is_refused_before_sending(
+    cli: Cli, fake: FakeAIMLAPI, png: Path
+) -> None:
+    """A foreign table with just the columns the first write uses would fail at the first update, after paying."""
+    cli.home.mkdir(parents=True)
+    conn = sqlite3.connect(cli.journal)
+    conn.execute(
+        "CREATE TABLE generations (id TEXT PRIMARY KEY, model, params, base_url, created_at, updated_at, status,"
+        " output_path)"
+    )
+    conn.commit()
+    conn.close()
+    before = fake.counters
+    result = cli.run(fake, "generate", str(png), "-p", PROMPT, "-o", "v.mp4")
+    assert 2 == result.returncode
+    assert "lacks" in error_line(result)
+    assert 0 == counters_delta(before, fake.counters).post_requests

@@ -105,6 +105,7 @@ class Runner:
 
     def __init__(self, mode: str, api: FakeAPI, clock: FakeClock, **options: Any) -> None:
         self.mode, self.api, self.clock = mode, api, clock
+        self.loop = asyncio.Runner()  # one event loop for all of an async client's calls, as in real use
         common: dict[str, Any] = {"clock": clock, **options}
         common.setdefault("api_key", KEY)
         if mode == "sync":
@@ -126,7 +127,7 @@ class Runner:
         bound = getattr(self.client, method)
         if self.mode == "sync":
             return bound(*args, **kwargs)
-        return asyncio.run(bound(*args, **kwargs))
+        return self.loop.run(bound(*args, **kwargs))
 
     def states(self, generation_id: str, **kwargs: Any) -> list[Any]:
         """Everything ``iter_status`` yields."""
@@ -137,13 +138,14 @@ class Runner:
         async def collect() -> list[Any]:
             return [s async for s in client.iter_status(generation_id, **kwargs)]
 
-        return asyncio.run(collect())
+        return self.loop.run(collect())
 
     def close(self) -> None:
         if isinstance(self.client, VideoClient):
             self.client.close()
         else:
-            asyncio.run(self.client.close())
+            self.loop.run(self.client.close())
+        self.loop.close()
 
 
 def runners(mode: str) -> Iterator[Callable[..., Runner]]:

@@ -230,3 +230,12 @@ def test_the_clients_are_context_managers() -> None:
     assert callable(VideoClient.__exit__)
     assert inspect.iscoroutinefunction(AsyncVideoClient.__aenter__)
     assert inspect.iscoroutinefunction(AsyncVideoClient.__aexit__)
+
+
+def test_an_async_client_refuses_a_second_event_loop_plainly() -> None:
+    """Its connections and queue belong to the loop it was first used in; another loop gets a clear error."""
+    api = httpx.MockTransport(lambda _: httpx.Response(200, json={"id": "gen-1", "status": "queued"}))
+    client = AsyncVideoClient("sk-test-loops", base_url="https://api.example.com", transport=api)
+    asyncio.run(client.get("gen-1"))
+    with pytest.raises(RuntimeError, match="first used in another event loop"):
+        asyncio.run(client.get("gen-1"))

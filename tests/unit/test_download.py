@@ -606,3 +606,10 @@ def test_a_long_multibyte_name_the_filesystem_accepts_is_saved(mode: str, tmp_pa
     saved = download(mode, Host(full()), tmp_path / name)
     assert VIDEO == saved.read_bytes()
     assert [name] == names(tmp_path)
+
+
+def test_a_content_length_of_thousands_of_digits_is_ignored_not_a_crash(mode: str, tmp_path: Path) -> None:
+    """int() refuses strings past 4,300 digits; such a header is treated as absent, not a ValueError."""
+    huge = full(headers={"Content-Length": "9" * 5000})
+    saved = download(mode, Host(huge), tmp_path / "v.mp4")
+    assert VIDEO == saved.read_bytes()

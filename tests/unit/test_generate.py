@@ -287,3 +287,12 @@ def test_an_output_that_appears_during_the_wait_is_kept_and_reported(make: Make,
     assert not isinstance(info.value, InvalidInputError)
     assert "generation id: gen-1" in notes(info.value)
     assert b"someone else's" == out.read_bytes()
+
+
+def test_an_output_name_the_os_cannot_take_is_refused_before_the_post(make: Make, tmp_path: Path) -> None:
+    """A lone surrogate makes exists() and is_dir() answer False; opening it would fail only after paying."""
+    api = flow_api(completed())
+    with pytest.raises(InvalidInputError) as info:
+        make(api)("generate", PNG, "p", output=tmp_path / "a\ud800b.mp4")
+    assert "output" == info.value.name
+    assert 0 == api.count("POST")

@@ -108,6 +108,10 @@ class Journal:
         """Create the journal now (folder, file, table) and prove a generation can be written to it, so a
         read-only file or a foreign table of the same name fails before the POST, not after it."""
         with self._connect() as conn:
+            found = {row[1] for row in conn.execute("PRAGMA table_info(generations)")}
+            missing = sorted(set(_COLUMNS.split(", ")) - found)
+            if missing:  # a table of the same name that is not ours: later updates and reads would fail
+                raise sqlite3.OperationalError(f"its generations table lacks {', '.join(missing)}")
             conn.execute("SAVEPOINT probe")
             conn.execute(
                 "INSERT OR REPLACE INTO generations (id, model, params, base_url, created_at, updated_at, status,"
