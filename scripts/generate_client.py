@@ -24,7 +24,24 @@ GENERATOR_VERSION = "0.29.1"
 
 
 class GenerateError(Exception):
-    """The generator failed or warned; the message carries its output."""
+    """The generator failed or warned: a one-line summary as the message, its whole output in ``output``."""
+
+    def __init__(self, message: str, output: str = "") -> None:
+        super().__init__(message)
+        self.output = output
+
+
+def summarize(output: str, limit: int = 3) -> str:
+    """The generator's complaints in one line: each "Unable to ..." / "WARNING ..." line with its reason."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    found: list[str] = []
+    for i, line in enumerate(lines):
+        if line.startswith(("Unable to parse", "Unable to process", "WARNING", "Error")):
+            reason = lines[i + 1] if i + 1 < len(lines) and line.startswith("Unable to parse") else ""
+            found.append(f"{line}: {reason}" if reason else line)
+    shown = found[:limit] or lines[-1:] or ["no output"]
+    more = f" (+{len(found) - limit} more)" if len(found) > limit else ""
+    return "; ".join(shown) + more
 
 
 def generate(spec: Path, out: Path, config: Path = CONFIG) -> None:
@@ -58,7 +75,8 @@ def generate(spec: Path, out: Path, config: Path = CONFIG) -> None:
     )
     if result.returncode != 0:
         shutil.rmtree(out, ignore_errors=True)
-        raise GenerateError(f"openapi-python-client failed:\n{result.stdout}{result.stderr}")
+        output = result.stdout + result.stderr
+        raise GenerateError(f"openapi-python-client failed: {summarize(output)}", output)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         generate(args.spec, args.out)
     except GenerateError as exc:
+        if exc.output:  # a developer running the generator directly wants all of it
+            print(exc.output, file=sys.stderr)
         print(f"generate_client: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -281,7 +281,13 @@ def _describe(info: _Field) -> str:
 def _compare_field(operation: str, where: str, old: _Field, new: _Field, *, request: bool) -> Iterator[Change]:
     """Changes between two versions of one field; ``request`` decides which direction breaks clients."""
     if old.type != new.type:
-        yield Change(BREAKING, "type-changed", operation, where, f"type changed from {old.type} to {new.type}")
+        old_types, new_types = set(old.type.split("|")), set(new.type.split("|"))
+        # A request field may start accepting more (e.g. null): old callers still send valid values. A
+        # response field may only narrow: a client reading it must not meet a type it never saw.
+        widened_request = request and old_types < new_types
+        narrowed_response = not request and new_types < old_types
+        severity = ADDITIVE if widened_request or narrowed_response else BREAKING
+        yield Change(severity, "type-changed", operation, where, f"type changed from {old.type} to {new.type}")
     if old.required != new.required:
         if new.required:
             severity = BREAKING if request else ADDITIVE

@@ -130,6 +130,22 @@ def test_type_change_is_breaking() -> None:
     assert "type changed from integer to string" == changes[0].detail
 
 
+def test_a_request_field_accepting_null_too_is_additive() -> None:
+    """Widening what a request field accepts breaks no caller: every value sent before is still valid."""
+    new = _edited(lambda s: _request(s)["properties"]["seed"].update(type=["integer", "null"]))
+    changes = diff_specs(SPEC, new)
+    assert {("additive", "type-changed", POST, "request body field seed")} == _facts(changes)
+    assert "type changed from integer to integer|null" == changes[0].detail
+
+
+def test_a_response_field_that_may_be_null_is_breaking_and_narrowing_it_is_additive() -> None:
+    """A client reading ``id`` never met null before; one that handled null loses nothing when it goes away."""
+    nullable = _edited(lambda s: _schema(s, "VideoGeneration")["properties"]["id"].update(type=["string", "null"]))
+    widened = {(c.severity, c.operation) for c in diff_specs(SPEC, nullable) if c.location == "response 200 field id"}
+    narrowed = {(c.severity, c.operation) for c in diff_specs(nullable, SPEC) if c.location == "response 200 field id"}
+    assert ({("breaking", op) for op in BOTH}, {("additive", op) for op in BOTH}) == (widened, narrowed)
+
+
 def test_server_default_change_is_additive_and_read_from_the_description_note() -> None:
     """Request defaults live in the ``Server default: ...`` note; a changed one is reported with both values."""
 

@@ -288,6 +288,19 @@ def test_generator_failure_rewrites_nothing(
     assert before == _snapshot(repo)
 
 
+def test_a_real_generator_complaint_is_reported_in_one_line(
+    repo: Path, raw_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The generator's 35-line report becomes one line naming the schema and the reason; nothing is written."""
+    _edit_post(raw_dir, lambda s: s["properties"].update(fps={"type": "string", "enum": ["24", 30]}))
+    before = _snapshot(repo)
+    assert 2 == _run(repo, "--source-dir", str(raw_dir))[0]
+    err = capsys.readouterr().err
+    assert 1 == len(err.splitlines()), err
+    assert "Enum values must all be the same type" in err
+    assert before == _snapshot(repo)
+
+
 def test_failure_while_replacing_files_restores_every_old_file(
     repo: Path, raw_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
