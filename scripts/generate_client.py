@@ -31,13 +31,18 @@ class GenerateError(Exception):
         self.output = output
 
 
+_BANNERS = ("Unable to parse", "Unable to process", "WARNING", "Error", "Failed")
+
+
 def summarize(output: str, limit: int = 3) -> str:
-    """The generator's complaints in one line: each "Unable to ..." / "WARNING ..." line with its reason."""
+    """The generator's complaints in one line: each "Unable to ..." / "WARNING ..." / "Error(s) ..." line with
+    the line after it, which says why (unless that is the next complaint or a dump of the schema)."""
     lines = [line.strip() for line in output.splitlines() if line.strip()]
     found: list[str] = []
     for i, line in enumerate(lines):
-        if line.startswith(("Unable to parse", "Unable to process", "WARNING", "Error")):
-            reason = lines[i + 1] if i + 1 < len(lines) and line.startswith("Unable to parse") else ""
+        if line.startswith(_BANNERS):
+            after = lines[i + 1] if i + 1 < len(lines) else ""
+            reason = "" if not after or after.startswith((*_BANNERS, "{", "If you believe")) else after
             found.append(f"{line}: {reason}" if reason else line)
     shown = found[:limit] or lines[-1:] or ["no output"]
     more = f" (+{len(found) - limit} more)" if len(found) > limit else ""

@@ -278,14 +278,19 @@ def _describe(info: _Field) -> str:
     return ", ".join(parts)
 
 
+def _accepted(types: set[str]) -> set[str]:
+    """The types a field of ``types`` accepts: a number field accepts integers too."""
+    return types | {"integer"} if "number" in types else types
+
+
 def _compare_field(operation: str, where: str, old: _Field, new: _Field, *, request: bool) -> Iterator[Change]:
     """Changes between two versions of one field; ``request`` decides which direction breaks clients."""
     if old.type != new.type:
         old_types, new_types = set(old.type.split("|")), set(new.type.split("|"))
-        # A request field may start accepting more (e.g. null): old callers still send valid values. A
-        # response field may only narrow: a client reading it must not meet a type it never saw.
-        widened_request = request and old_types < new_types
-        narrowed_response = not request and new_types < old_types
+        # A request field may start accepting more (e.g. null, or number for integer): old callers still send
+        # valid values. A response field may only narrow: a client reading it must not meet a type it never saw.
+        widened_request = request and old_types <= _accepted(new_types)
+        narrowed_response = not request and new_types <= _accepted(old_types)
         severity = ADDITIVE if widened_request or narrowed_response else BREAKING
         yield Change(severity, "type-changed", operation, where, f"type changed from {old.type} to {new.type}")
     if old.required != new.required:

@@ -104,7 +104,8 @@ class AsyncVideoClient(ClientBase):
         await self.close()
 
     async def close(self) -> None:
-        """Close the API and video connection pools."""
+        """Close the API and video connection pools (in the event loop the client was used in)."""
+        self._same_loop()
         await self._api.get_async_httpx_client().aclose()
         if self._video_http is not None:
             await self._video_http.aclose()

@@ -56,8 +56,11 @@ def check_output(output: str | os.PathLike[str] | None, overwrite: bool) -> Path
 def _check_path(path: Path, overwrite: bool) -> Path:
     try:  # is_dir() and exists() answer False for a name the OS cannot take, which would fail after the POST
         os.fsencode(path)
+        unusable = "\x00" in str(path)
     except UnicodeEncodeError:
-        raise InvalidInputError("output", f"{str(path)!r:.200} cannot be used as a file name here") from None
+        unusable = True
+    if unusable:
+        raise InvalidInputError("output", f"{str(path)!r:.200} cannot be used as a file name here")
     if path.is_dir():
         raise InvalidInputError("output", f"{path} is a directory; give a file name such as {path / 'video.mp4'}")
     if (path.exists() or path.is_symlink()) and not overwrite:

@@ -361,3 +361,11 @@ def test_cli_bad_usage_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
 def test_load_spec_accepts_the_committed_spec() -> None:
     """The reader returns the parsed document for a real normalized spec."""
     assert SPEC == load_spec(ROOT / "openapi" / "aimlapi-video.json")
+
+
+def test_integer_to_number_widens_a_request_field_and_narrows_a_response_field() -> None:
+    """A number field accepts every integer: integer -> number is additive for a request field, and
+    number -> integer additive for a response field; the reverse of each is breaking."""
+    request_number = _edited(lambda s: _request(s)["properties"]["seed"].update(type="number"))
+    assert {"additive"} == {c.severity for c in diff_specs(SPEC, request_number)}
+    assert {"breaking"} == {c.severity for c in diff_specs(request_number, SPEC)}

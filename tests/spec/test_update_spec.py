@@ -407,3 +407,28 @@ def test_update_error_is_raised_by_the_function_api(repo: Path, raw_dir: Path) -
     (raw_dir / POST_RAW).write_text("[]", encoding="utf-8")
     with pytest.raises(UpdateError, match="not an OpenAPI document"):
         update_spec.update(repo, raw_dir)
+
+
+@pytest.mark.parametrize(
+    ("output", "expected"),
+    [
+        (
+            "Generating x\nError(s) encountered while generating, client was not created\n\n"
+            "Failed to parse OpenAPI document\n\n2 validation errors for OpenAPI\n",
+            "Error(s) encountered while generating, client was not created; "
+            "Failed to parse OpenAPI document: 2 validation errors for OpenAPI",
+        ),
+        (
+            "WARNING parsing POST /x within default. Endpoint will not be generated.\n\n"
+            "Could not find reference in parsed models or enums\n\n{\n",
+            "WARNING parsing POST /x within default. Endpoint will not be generated.: "
+            "Could not find reference in parsed models or enums",
+        ),
+    ],
+    ids=["invalid document", "missing reference"],
+)
+def test_a_generator_summary_keeps_the_reason(output: str, expected: str) -> None:
+    """Each complaint comes with the line that says why, so CI shows the cause, not only a banner."""
+    assert "openapi-python-client failed: " + expected == str(
+        GenerateError("openapi-python-client failed: " + generate_client.summarize(output), output)
+    )

@@ -239,3 +239,12 @@ def test_an_async_client_refuses_a_second_event_loop_plainly() -> None:
     asyncio.run(client.get("gen-1"))
     with pytest.raises(RuntimeError, match="first used in another event loop"):
         asyncio.run(client.get("gen-1"))
+
+
+def test_closing_an_async_client_from_another_loop_is_refused_plainly() -> None:
+    """close() belongs to the client's loop too; elsewhere it says so instead of failing inside httpcore."""
+    api = httpx.MockTransport(lambda _: httpx.Response(200, json={"id": "gen-1", "status": "queued"}))
+    client = AsyncVideoClient("sk-test-loops", base_url="https://api.example.com", transport=api)
+    asyncio.run(client.get("gen-1"))
+    with pytest.raises(RuntimeError, match="first used in another event loop"):
+        asyncio.run(client.close())

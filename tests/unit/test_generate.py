@@ -296,3 +296,11 @@ def test_an_output_name_the_os_cannot_take_is_refused_before_the_post(make: Make
         make(api)("generate", PNG, "p", output=tmp_path / "a\ud800b.mp4")
     assert "output" == info.value.name
     assert 0 == api.count("POST")
+
+
+def test_an_output_name_with_a_nul_byte_is_refused_before_the_post(make: Make, tmp_path: Path) -> None:
+    """exists() answers False for "a\\x00b"; open() would raise only after the generation was paid for."""
+    api = flow_api(completed())
+    with pytest.raises(InvalidInputError) as info:
+        make(api)("generate", PNG, "p", output=str(tmp_path / "a\x00b.mp4"))
+    assert ("output", 0) == (info.value.name, api.count("POST"))
