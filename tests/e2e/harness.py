@@ -7,10 +7,9 @@ sockets. Only time is faked: the clients' ``sleep`` records and advances a :clas
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -18,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from aimlapi_video import AsyncVideoClient, VideoClient
 from aimlapi_video.testing import FakeAIMLAPI
+from tests.unit.harness import FakeClock, ModeRunner
 
 #: Any image the emulator and the facade accept: they both check the magic bytes only.
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
@@ -29,24 +29,6 @@ TIMEOUT = httpx.Timeout(5.0)
 #: For the slow-response faults: the read timeout a slow answer overruns.
 SHORT_READ = httpx.Timeout(2.0, read=0.5)
 SLOW = 3.0  # seconds the emulator waits before a "slow" answer; well beyond SHORT_READ's read timeout
-
-
-@dataclass
-class FakeClock:
-    """Monotonic time that moves only when the client sleeps; every sleep is recorded."""
-
-    now: float = 1000.0
-    sleeps: list[float] = field(default_factory=list)
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    async def asleep(self, seconds: float) -> None:
-        self.sleep(seconds)
 
 
 @dataclass(frozen=True)
@@ -80,51 +62,17 @@ class Recorder:
             return [s for s in self._seen if s.path.startswith(prefix)]
 
 
-class Client:
-    """A facade client of one mode, whose methods run to completion and return plain values.
-
-    Async mode keeps one event loop (``asyncio.Runner``) for the client's whole life, so its connection
-    pool stays usable from call to call.
-    """
+class Client(ModeRunner):
+    """A facade client of one mode on the served emulator (real loopback sockets), run call by call."""
 
     def __init__(self, mode: str, *, base_url: str, api_key: str, **options: Any) -> None:
         self.clock = FakeClock()
         common: dict[str, Any] = {"base_url": base_url, "api_key": api_key, "timeout": TIMEOUT, "clock": self.clock}
         common.update(options)
-        self._runner: asyncio.Runner | None = None
         if mode == "sync":
-            self.client: VideoClient | AsyncVideoClient = VideoClient(sleep=self.clock.sleep, **common)
+            super().__init__(VideoClient(sleep=self.clock.sleep, **common))
         else:
-            self._runner = asyncio.Runner()
-            self.client = AsyncVideoClient(sleep=self.clock.asleep, **common)
-
-    def __call__(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        bound = getattr(self.client, method)
-        if self._runner is None:
-            return bound(*args, **kwargs)
-        return self._runner.run(bound(*args, **kwargs))
-
-    def states(self, generation_id: str, **kwargs: Any) -> list[Any]:
-        """Everything ``iter_status`` yields."""
-        if isinstance(self.client, VideoClient):
-            return list(self.client.iter_status(generation_id, **kwargs))
-        client = self.client
-        assert self._runner is not None
-
-        async def collect() -> list[Any]:
-            return [s async for s in client.iter_status(generation_id, **kwargs)]
-
-        return self._runner.run(collect())
-
-    def close(self) -> None:
-        if isinstance(self.client, VideoClient):
-            self.client.close()
-            return
-        assert self._runner is not None
-        try:
-            self._runner.run(self.client.close())
-        finally:
-            self._runner.close()
+            super().__init__(AsyncVideoClient(sleep=self.clock.asleep, **common))
 
 
 @dataclass

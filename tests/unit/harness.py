@@ -100,32 +100,17 @@ class FakeAPI:
         return [json.loads(r.content) for r in self.requests if r.method == "POST"]
 
 
-class Runner:
-    """Builds a client in one mode and runs its methods to completion, returning plain values."""
+class ModeRunner:
+    """Runs one client's methods to completion, returning plain values; an async client's calls all run in one
+    event loop (``asyncio.Runner``), as in real use, so its connection pool stays usable from call to call."""
 
-    def __init__(self, mode: str, api: FakeAPI, clock: FakeClock, **options: Any) -> None:
-        self.mode, self.api, self.clock = mode, api, clock
-        self.loop = asyncio.Runner()  # one event loop for all of an async client's calls, as in real use
-        common: dict[str, Any] = {"clock": clock, **options}
-        common.setdefault("api_key", KEY)
-        if mode == "sync":
-            self.client: VideoClient | AsyncVideoClient = VideoClient(
-                transport=httpx.MockTransport(api.api),
-                video_transport=httpx.MockTransport(api.video),
-                sleep=clock.sleep,
-                **common,
-            )
-        else:
-            self.client = AsyncVideoClient(
-                transport=httpx.MockTransport(api.api),
-                video_transport=httpx.MockTransport(api.video),
-                sleep=clock.asleep,
-                **common,
-            )
+    def __init__(self, client: VideoClient | AsyncVideoClient) -> None:
+        self.client = client
+        self.loop = asyncio.Runner() if isinstance(client, AsyncVideoClient) else None
 
     def __call__(self, method: str, *args: Any, **kwargs: Any) -> Any:
         bound = getattr(self.client, method)
-        if self.mode == "sync":
+        if self.loop is None:
             return bound(*args, **kwargs)
         return self.loop.run(bound(*args, **kwargs))
 
@@ -133,19 +118,37 @@ class Runner:
         """Everything ``iter_status`` yields."""
         if isinstance(self.client, VideoClient):
             return list(self.client.iter_status(generation_id, **kwargs))
-        client = self.client
+        client, loop = self.client, self.loop
+        assert loop is not None
 
         async def collect() -> list[Any]:
             return [s async for s in client.iter_status(generation_id, **kwargs)]
 
-        return self.loop.run(collect())
+        return loop.run(collect())
 
     def close(self) -> None:
         if isinstance(self.client, VideoClient):
             self.client.close()
-        else:
+            return
+        assert self.loop is not None
+        try:
             self.loop.run(self.client.close())
-        self.loop.close()
+        finally:
+            self.loop.close()
+
+
+class Runner(ModeRunner):
+    """A client of one mode on a scripted ``FakeAPI``, run to completion call by call."""
+
+    def __init__(self, mode: str, api: FakeAPI, clock: FakeClock, **options: Any) -> None:
+        self.mode, self.api, self.clock = mode, api, clock
+        common: dict[str, Any] = {"clock": clock, **options}
+        common.setdefault("api_key", KEY)
+        common.update(transport=httpx.MockTransport(api.api), video_transport=httpx.MockTransport(api.video))
+        if mode == "sync":
+            super().__init__(VideoClient(sleep=clock.sleep, **common))
+        else:
+            super().__init__(AsyncVideoClient(sleep=clock.asleep, **common))
 
 
 def runners(mode: str) -> Iterator[Callable[..., Runner]]:
