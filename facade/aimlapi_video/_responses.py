@@ -39,7 +39,8 @@ def _reason(status_code: int) -> str:
         return "error"
 
 
-def _shorten(text: str) -> str:
+def one_line(text: str) -> str:
+    """Server text as one line of at most 300 characters (API error messages and job states alike)."""
     text = " ".join(text.split())
     return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 3] + "..."
 
@@ -62,12 +63,12 @@ def error_message(content: bytes, status_code: int, redact: Callable[[str], str]
         elif isinstance(raw, Mapping):
             raw = raw.get("message", json.dumps(raw))
         request_id = body.get("requestId")
-        message = _shorten(str(raw)) if raw not in (None, "") else _reason(status_code)
+        message = one_line(str(raw)) if raw not in (None, "") else _reason(status_code)
         return message, str(request_id) if request_id is not None else None
     text = text.strip()
     if text.lower().startswith(("<!doctype", "<html")) or not text:
         return f"{_reason(status_code)} (a non-JSON page from a gateway)", None
-    return _shorten(text), None
+    return one_line(text), None
 
 
 def api_error(

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, assert_never, cast, get_args
 
 from ._models import Completed, Failed, GenerationState, KnownStatus, Pending, Usage
+from ._responses import one_line
 
 if TYPE_CHECKING:
     from aiml_api_client.models import VideoGeneration
@@ -87,13 +88,9 @@ class IncompleteAnswer(ValueError):
     """The answer contradicts itself (completed, but no video URL): not a state, an answer to ask again for."""
 
 
-_MAX_TEXT = 300
-
-
 def _line(text: str, redact: Callable[[str], str]) -> str:
-    """Server text made safe to show: the key removed, one line, at most ``_MAX_TEXT`` characters."""
-    text = " ".join(redact(text).split())
-    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 3] + "..."
+    """Server text made safe to show: the key removed first (shortening could cut it in two), then one line."""
+    return one_line(redact(text))
 
 
 def _redacted(value: object, redact: Callable[[str], str]) -> Any:
