@@ -84,18 +84,23 @@ class Cli:
             env["AIMLAPI_API_KEY"] = fake.api_key if api_key == "fake" else api_key
         return env
 
-    def run(self, fake: FakeAIMLAPI, *args: str, api_key: str | None = "fake") -> subprocess.CompletedProcess[str]:
-        """Run the command to completion; its output is checked never to contain the fake's key."""
+    def run(
+        self, fake: FakeAIMLAPI, *args: str, api_key: str | None = "fake", stdout: IO[str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run the command to completion; its output is checked never to contain the fake's key. ``stdout``
+        sends standard output to that file instead of capturing it (``result.stdout`` is then empty)."""
         result = subprocess.run(
             [sys.executable, "-m", "aimlapi_video", *args],
             env=self.env(fake, api_key=api_key),
             cwd=self.workdir,
             stdin=subprocess.DEVNULL,
-            capture_output=True,
+            stdout=subprocess.PIPE if stdout is None else stdout,
+            stderr=subprocess.PIPE,
             text=True,
             timeout=TIMEOUT,
             check=False,
         )
+        result.stdout = result.stdout or ""
         self.assert_no_key(result.stdout + result.stderr)
         return result
 

@@ -8,7 +8,6 @@ import json
 import os
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from aimlapi_video.cli._generation import finish, journalled_submit, output_for
 from aimlapi_video.cli._runtime import Options
 from aimlapi_video.testing import FakeAIMLAPI, JobPlan, Outcome, Scenario
 
-from .conftest import TIMEOUT, TINY_PNG, Cli, counters_delta, error_line, is_mp4
+from .conftest import TINY_PNG, Cli, counters_delta, error_line, is_mp4
 
 PROMPT = "The lady smiles"
 
@@ -226,18 +225,9 @@ def test_an_output_path_that_is_not_utf8_is_refused_before_sending(cli: Cli, fak
 
 
 def run_to_full_stdout(cli: Cli, fake: FakeAIMLAPI, *args: str) -> subprocess.CompletedProcess[str]:
+    """The command with its standard output on a full disk."""
     with open("/dev/full", "w") as full:
-        return subprocess.run(
-            [sys.executable, "-m", "aimlapi_video", *args],
-            env=cli.env(fake),
-            cwd=cli.workdir,
-            stdin=subprocess.DEVNULL,
-            stdout=full,
-            stderr=subprocess.PIPE,
-            text=True,
-            timeout=TIMEOUT,
-            check=False,
-        )
+        return cli.run(fake, *args, stdout=full)
 
 
 def test_an_error_report_to_a_full_stdout_is_still_one_line(cli: Cli, fake: FakeAIMLAPI) -> None:
