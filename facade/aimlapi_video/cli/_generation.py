@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -100,13 +101,20 @@ def journalled_submit(
     return job.id, output
 
 
-def update_journal(journal: Journal, generation_id: str, **fields: Any) -> None:
-    """Update an entry after its id is safely recorded; a failure is a warning, not an error: the generation
-    (and a saved video) are fine, and turning success into an error would only mislead."""
+def _best_effort(write: Callable[..., None], *args: Any, **kwargs: Any) -> bool:
+    """A journal write whose failure is a warning, not an error; whether it succeeded."""
     try:
-        journal.update(generation_id, **fields)
+        write(*args, **kwargs)
     except (OSError, ValueError, sqlite3.Error) as exc:
         click.echo(f"warning: the journal could not be updated ({exc})", err=True)
+        return False
+    return True
+
+
+def update_journal(journal: Journal, generation_id: str, **fields: Any) -> None:
+    """Update an entry after its id is safely recorded. A failure only warns: the generation (and a saved
+    video) are fine, and turning success into an error would only mislead."""
+    _best_effort(journal.update, generation_id, **fields)
 
 
 def finish(
@@ -138,18 +146,15 @@ def finish(
         nonlocal known
         if isinstance(event, ProgressEvent):
             if not known:  # an id given on the command line is journalled once the API has confirmed it exists
-                try:
-                    journal.record(
-                        generation_id,
-                        model=MODEL.value,
-                        params={},
-                        base_url=client.base_url,
-                        status=event.status,
-                        output_path=str(output) if output else None,
-                    )
-                    known = True
-                except (OSError, ValueError, sqlite3.Error) as exc:
-                    click.echo(f"warning: the journal could not be updated ({exc})", err=True)
+                known = _best_effort(
+                    journal.record,
+                    generation_id,
+                    model=MODEL.value,
+                    params={},
+                    base_url=client.base_url,
+                    status=event.status,
+                    output_path=str(output) if output else None,
+                )
             renderer.waiting(event)
         else:
             renderer.downloading(event)
