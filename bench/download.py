@@ -46,42 +46,55 @@ def _fsync_file_and_dir(path: Path) -> float:
     return time.perf_counter() - start
 
 
+#: The facade runs of each round: the library as shipped, then two attribution-only variants.
+_VARIANTS: dict[str, tuple[str, ...]] = {
+    "ours": (),
+    "no_fsync": ("--no-fsync",),  # what the durability guarantee itself costs
+    "plain": ("--no-fsync", "--no-writeback"),  # a plain write, as curl -o does: what the early writeback brings
+}
+
+
+def _facade(args: list[str], flags: tuple[str, ...], out: Path) -> dict[str, Any]:
+    """One download in a fresh worker process; the file is removed afterwards."""
+    result = run_json(MAIN_PYTHON, BENCH / "_download_worker.py", *args, *flags)
+    out.unlink()
+    return result
+
+
+def _curl_seconds(url: str, out: Path, *, durable: bool) -> float:
+    """curl -o, optionally followed by the same fsyncs as ours; the file is removed afterwards."""
+    took = _curl(url, out) + (_fsync_file_and_dir(out) if durable else 0.0)
+    out.unlink()
+    return took
+
+
 def run(*, quick: bool) -> dict[str, Any]:
     sizes, reps = ((MB,), 1) if quick else ((10 * MB, 200 * MB), 5)
     curl = shutil.which("curl")
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-download-", dir=BENCH / ".cache" if not quick else None) as tmp:
+        out, curl_out = Path(tmp) / "facade.mp4", Path(tmp) / "curl.mp4"
         for size in sizes:
+            walls: dict[str, list[float]] = {name: [] for name in _VARIANTS}
             ours: list[dict[str, Any]] = []
-            unsynced: list[dict[str, Any]] = []  # the same download with fsync disabled: what the guarantee costs
-            plain: list[dict[str, Any]] = []  # and with the early writeback disabled too: what it brings
             curl_s: list[float] = []
-            durable_curl_s: list[float] = []  # curl -o, then the file and directory fsync'd as ours are
+            durable_curl_s: list[float] = []
             with Emulator(video_bytes=size) as emu:
-                out = Path(tmp) / "facade.mp4"
                 args = ["--base-url", emu.base_url, "--api-key", emu.api_key, "--out", str(out)]
                 # untimed: the emulator builds its MP4 at the first video request (about 12 ms), which would
                 # otherwise land on the first facade run only
-                run_json(MAIN_PYTHON, BENCH / "_download_worker.py", *args)
-                out.unlink()
+                _facade(args, (), out)
                 for _ in range(reps):
-                    result = run_json(MAIN_PYTHON, BENCH / "_download_worker.py", *args)
-                    if result["bytes"] != size:
-                        raise RuntimeError(f"downloaded {result['bytes']} bytes, expected {size}")
-                    ours.append(result)
-                    out.unlink()
-                    unsynced.append(run_json(MAIN_PYTHON, BENCH / "_download_worker.py", *args, "--no-fsync"))
-                    out.unlink()
-                    plain.append(
-                        run_json(MAIN_PYTHON, BENCH / "_download_worker.py", *args, "--no-fsync", "--no-writeback")
-                    )
-                    out.unlink()
+                    for name, flags in _VARIANTS.items():
+                        result = _facade(args, flags, out)
+                        if result["bytes"] != size:
+                            raise RuntimeError(f"downloaded {result['bytes']} bytes, expected {size}")
+                        walls[name].append(result["wall_s"])
+                        if name == "ours":
+                            ours.append(result)
                     if curl:
-                        curl_s.append(_curl(result["url"], Path(tmp) / "curl.mp4"))
-                        (Path(tmp) / "curl.mp4").unlink()
-                        took = _curl(result["url"], Path(tmp) / "curl.mp4")
-                        durable_curl_s.append(took + _fsync_file_and_dir(Path(tmp) / "curl.mp4"))
-                        (Path(tmp) / "curl.mp4").unlink()
+                        curl_s.append(_curl_seconds(ours[-1]["url"], curl_out, durable=False))
+                        durable_curl_s.append(_curl_seconds(ours[-1]["url"], curl_out, durable=True))
             row: dict[str, Any] = {
                 "size_mb": size / MB,
                 "mb_per_s": spread([size / MB / r["wall_s"] for r in ours]),
@@ -90,11 +103,11 @@ def run(*, quick: bool) -> dict[str, Any]:
             }
             if curl_s:
                 row["curl_mb_per_s"] = spread([size / MB / s for s in curl_s])
-                row["ratio"] = ratios(curl_s, [r["wall_s"] for r in ours])
+                row["ratio"] = ratios(curl_s, walls["ours"])
                 row["durable_curl_mb_per_s"] = spread([size / MB / s for s in durable_curl_s])
-                row["ratio_durable"] = ratios(durable_curl_s, [r["wall_s"] for r in ours])
-                row["ratio_no_fsync"] = ratios(curl_s, [r["wall_s"] for r in unsynced])
-                row["ratio_plain"] = ratios(curl_s, [r["wall_s"] for r in plain])
+                row["ratio_durable"] = ratios(durable_curl_s, walls["ours"])
+                row["ratio_no_fsync"] = ratios(curl_s, walls["no_fsync"])
+                row["ratio_plain"] = ratios(curl_s, walls["plain"])
             else:
                 row["curl_error"] = "curl not found on PATH"
             rows.append(row)
