@@ -149,12 +149,6 @@ def calling(action: Create | Fetch, clock: Callable[[], float], started: float |
         _CALL.reset(token)
 
 
-def create_in_flight() -> bool:
-    """True while this context is sending a create request (for the CLI's interrupt handling)."""
-    call = _CALL.get()
-    return call is not None and call.client_request_id is not None
-
-
 def creates_sent() -> int:
     """How many create requests have been handed to httpx so far (only ever grows)."""
     return _creates_sent

@@ -283,14 +283,16 @@ def interrupts_deferred() -> Iterator[SubmitGuard]:
     leaves (reading the image, waiting out a 429) nothing was created, so the interrupt acts at once; a second
     interrupt always does.
     """
-    from .._drivers import create_in_flight, creates_sent  # noqa: PLC0415
+    from .._drivers import creates_sent  # noqa: PLC0415
 
     guard = SubmitGuard(sent_before=creates_sent())
 
     def hold(signum: int, frame: FrameType | None) -> None:
         if guard.interrupt is not None:
             raise KeyboardInterrupt
-        nothing_out = not create_in_flight() and (creates_sent() == guard.sent_before or guard.backing_off)
+        # Nothing is out before a create request is handed to httpx, or while waiting to retry one that
+        # created nothing (a 429, or a request that never left).
+        nothing_out = creates_sent() == guard.sent_before or guard.backing_off
         if not guard.answered and nothing_out:
             guard.interrupt = "before-send"
             raise KeyboardInterrupt
