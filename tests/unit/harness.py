@@ -43,6 +43,18 @@ def api_error_body(status: int, message: str = "nope", request_id: str = "req-42
     return httpx.Response(status, json=body, headers=headers)
 
 
+def corrupt_gzip(**headers: str) -> Reply:
+    """A 200 whose body claims gzip but is not: httpx fails to decode it after the headers arrived."""
+    return lambda _: httpx.Response(
+        200, stream=httpx.ByteStream(b"not gzip at all"), headers={"Content-Encoding": "gzip", **headers}
+    )
+
+
+def too_deep(**headers: str) -> Reply:
+    """A 200 whose JSON nests deeper than Python's parser can follow (RecursionError, not ValueError)."""
+    return lambda _: httpx.Response(200, content=b"[" * 100_000 + b"]" * 100_000, headers=headers)
+
+
 @attrs.define
 class FakeClock:
     """Monotonic time that only moves when the code under test sleeps."""

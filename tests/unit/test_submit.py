@@ -18,7 +18,7 @@ from aimlapi_video import (
     RateLimitError,
     SubmitUncertainError,
 )
-from tests.unit.harness import PNG, FakeAPI, Reply, Runner, api_error_body, job
+from tests.unit.harness import PNG, FakeAPI, Reply, Runner, api_error_body, corrupt_gzip, job, too_deep
 
 Make = Callable[..., Runner]
 
@@ -189,18 +189,6 @@ def test_a_non_standard_status_on_submit_is_uncertain_not_a_crash(make: Make) ->
     with pytest.raises(SubmitUncertainError, match="HTTP 520"):
         make(api)("submit", PNG, "p")
     assert 1 == api.count("POST")
-
-
-def corrupt_gzip(**headers: str) -> Reply:
-    """A 200 whose body claims gzip but is not: httpx fails to decode it after the headers arrived."""
-    return lambda _: httpx.Response(
-        200, stream=httpx.ByteStream(b"not gzip at all"), headers={"Content-Encoding": "gzip", **headers}
-    )
-
-
-def too_deep(**headers: str) -> Reply:
-    """A 200 whose JSON nests deeper than Python's parser can follow (RecursionError, not ValueError)."""
-    return lambda _: httpx.Response(200, content=b"[" * 100_000 + b"]" * 100_000, headers=headers)
 
 
 @pytest.mark.parametrize("reply", [corrupt_gzip, too_deep], ids=["corrupt gzip", "nested too deep"])

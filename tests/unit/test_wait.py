@@ -23,7 +23,7 @@ from aimlapi_video import (
 from aimlapi_video._async_client import gate_limit
 from aimlapi_video._drivers import HOOKS, calling
 from aimlapi_video._engine import Fetch
-from tests.unit.harness import FakeAPI, FakeClock, Runner, api_error_body, done, job
+from tests.unit.harness import FakeAPI, FakeClock, Runner, api_error_body, corrupt_gzip, done, job, too_deep
 
 Make = Callable[..., Runner]
 URL = "https://cdn.example.com/v.mp4?sig=abc"
@@ -256,15 +256,9 @@ def test_a_single_get_keeps_the_clients_own_timeouts(make: Make) -> None:
     assert [60.0] == limits
 
 
-def undecodable(_: httpx.Request) -> httpx.Response:
-    """A status answer whose body claims gzip but is not."""
-    return httpx.Response(200, stream=httpx.ByteStream(b"not gzip"), headers={"Content-Encoding": "gzip"})
-
-
 def test_an_undecodable_or_absurdly_nested_answer_is_a_transient_failure(make: Make) -> None:
     """Whatever breaks while reading a status body counts as one failed check, never as a raw exception."""
-    nested = httpx.Response(200, content=b"[" * 100_000 + b"]" * 100_000)
-    runner = make(FakeAPI(gets=[undecodable, nested, done()]), poll_schedule=NO_JITTER)
+    runner = make(FakeAPI(gets=[corrupt_gzip(), too_deep(), done()]), poll_schedule=NO_JITTER)
     assert URL == runner("wait", "gen-1").video_url
     assert 3 == runner.api.count("GET")
 
