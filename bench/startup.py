@@ -10,25 +10,17 @@ library is measured in a side venv with only its runtime dependencies ("core").
 
 from __future__ import annotations
 
-import os
 import statistics
 import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
-from ._common import MAIN_PYTHON, ROOT, spread
-from ._venvs import CACHE
+from ._common import MAIN_PYTHON, ROOT, python_env, spread
 
 #: The generated modules a first request loads (the package defers them until then).
 _GENERATED = "aiml_api_client.api.default.create_video_generation, aiml_api_client.api.default.get_video_generation"
 Case = tuple[str, str, Path | str, list[str]]  # (label, group, interpreter or error, argv after python)
-
-
-def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")}
-    env["PYTHONPYCACHEPREFIX"] = str(CACHE / "pycache")
-    return env
 
 
 def _wall(argv: list[str], env: dict[str, str]) -> float:
@@ -67,7 +59,7 @@ def cases(pythons: dict[str, Path | str]) -> list[Case]:
 
 def run(*, quick: bool, pythons: dict[str, Path | str]) -> dict[str, Any]:
     runs = 3 if quick else 15
-    env = _env()
+    env = python_env()
     todo = [c for c in cases(pythons) if not isinstance(c[2], str)]
     interpreters = {str(c[2]) for c in todo}
     for _, _, python, argv in todo:  # warm the bytecode cache and the OS file cache
