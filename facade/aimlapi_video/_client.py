@@ -93,12 +93,21 @@ class VideoClient(ClientBase):
             self._video_http.close()
 
     def _video(self) -> httpx.Client:
-        """A separate pool with no credentials, so the key never reaches the video host."""
+        """A separate pool with no credentials, so the key never reaches the video host.
+
+        Its transport reads bodies in 1 MiB pieces (``_videohttp``); httpx's own serves a caller's
+        ``video_transport`` and environments with a proxy configured, which httpx honours.
+        """
         if self._video_http is None:
+            from ._videohttp import VideoTransport, proxy_configured  # noqa: PLC0415  (at the first download)
+
+            transport = self._video_transport
+            if transport is None and not proxy_configured():
+                transport = VideoTransport(self._tls())
             self._video_http = httpx.Client(
                 timeout=self._timeout,
-                transport=self._video_transport,
-                verify=self._verify(self._video_transport),
+                transport=transport,
+                verify=self._verify(transport),
                 headers={"User-Agent": user_agent()},
             )
         return self._video_http

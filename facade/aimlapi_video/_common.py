@@ -105,8 +105,10 @@ class ClientBase:
 
         With a caller's transport (tests, emulators), httpx makes no TLS context at all, so neither do we.
         """
-        if transport is not None:
-            return True
+        return True if transport is not None else self._tls()
+
+    def _tls(self) -> ssl.SSLContext:
+        """The client's verifying TLS context, made at first use."""
         if self._tls_context is None:
             self._tls_context = httpx.create_ssl_context()
         return self._tls_context

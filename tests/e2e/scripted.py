@@ -1,0 +1,82 @@
+"""A loopback HTTP server that answers each connection with scripted bytes, for testing the video transport on
+real sockets: what reached the server is recorded, and an answer can be anything, malformed or cut off."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import subprocess
+import threading
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+_ACCEPT_TIMEOUT = 10.0  # only ever reached when a test fails to connect
+
+
+class Scripted:
+    """``with Scripted([answer, ...]) as server``: connection *n* reads one request head, gets ``answers[n]``
+    and is closed. ``server.url(path)`` is where to send; ``server.requests`` holds each request head."""
+
+    def __init__(self, answers: list[bytes], *, tls: ssl.SSLContext | None = None) -> None:
+        self._answers = answers
+        self._tls = tls
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(_ACCEPT_TIMEOUT)
+        self.port: int = self._listener.getsockname()[1]
+        self.requests: list[bytes] = []
+        self.errors: list[BaseException] = []
+        self._thread = threading.Thread(target=self._serve, name="scripted-server", daemon=True)
+
+    def url(self, path: str, *, host: str = "127.0.0.1") -> str:
+        scheme = "https" if self._tls else "http"
+        return f"{scheme}://{host}:{self.port}{path}"
+
+    def _serve(self) -> None:
+        for answer in self._answers:
+            try:
+                raw, _ = self._listener.accept()
+            except OSError as exc:  # the test ended without connecting
+                self.errors.append(exc)
+                return
+            try:
+                conn = self._tls.wrap_socket(raw, server_side=True) if self._tls else raw
+            except (ssl.SSLError, OSError) as exc:  # the client refused our certificate
+                self.errors.append(exc)
+                raw.close()
+                continue
+            with conn:
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    data = conn.recv(65536)
+                    if not data:
+                        break
+                    head += data
+                self.requests.append(head)
+                conn.sendall(answer)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._listener.close()
+        self._thread.join(_ACCEPT_TIMEOUT)
+
+
+def self_signed(directory: Path, names: str = "DNS:localhost,IP:127.0.0.1") -> tuple[Path, Path]:
+    """A certificate for ``names`` (a subjectAltName value) and its key, made with the openssl command."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=localhost",
+            "-addext", f"subjectAltName={names}",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )  # fmt: skip
+    return cert, key
