@@ -95,7 +95,7 @@ class VideoClient(ClientBase):
     def _video(self) -> httpx.Client:
         """A separate pool with no credentials, so the key never reaches the video host.
 
-        Its transport reads bodies in 1 MiB pieces (``_videohttp``); httpx's own serves a caller's
+        Its transport reads bodies in 256 KiB pieces (``_videohttp``); httpx's own serves a caller's
         ``video_transport`` and environments with a proxy configured, which httpx honours.
         """
         if self._video_http is None:

@@ -25,7 +25,7 @@ from ._models import DownloadProgress
 _log = logging.getLogger("aimlapi_video")
 
 #: Bytes written between two early-writeback requests. Chosen by measurement (bench/NOTES.md, Download): with
-#: 1 MiB reads, 1 MiB steps kept a 10 MB download's final fsync short and were as good as any at 200 MB.
+#: 256 KiB reads, 1 MiB steps kept a 10 MB download's final fsync short and were as good as any at 200 MB.
 WRITEBACK_EVERY = 1 << 20
 
 #: ``(fd, offset, length) -> None``: ask the OS to start writing that range to disk (no waiting, no errors).
