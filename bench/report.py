@@ -85,34 +85,39 @@ def _encoding(r: dict[str, Any]) -> list[str]:
 
 
 def _download(r: dict[str, Any]) -> list[str]:
+    reps = " and ".join(f"{row.get('reps', '?')} for {row['size_mb']:g} MB" for row in r["rows"])
     out = [
         "## 4. Download from loopback (`VideoClient.download` vs `curl -o`)",
         "",
-        f"{r['reps']} runs per size, alternating; each facade run in a fresh process (RSS growth = peak RSS, VmHWM, "
-        "after minus before the download). A ratio is our throughput over curl's in the same round. The download "
-        "makes the video durable before reporting success: it fsyncs the file, renames it into place and fsyncs "
-        "the directory, and on Linux asks the kernel to start writing every 8 MiB while the download goes on "
-        "(`sync_file_range`), so the final fsync has little left. `curl -o` does none of that; "
-        '"durable curl" is `curl -o` followed by the same two fsyncs, the like-for-like baseline. The last '
-        "The last two columns repeat each run for attribution only: with `os.fsync` made a no-op (what the "
-        "guarantee itself costs), then with the early writeback off as well (a plain write, as `curl -o` does).",
+        f"Runs per size: {reps}; facade and curl alternate. Each facade run is a fresh process that times its "
+        "first download (which also loads the download's modules, about 1 ms), then a second one; RSS growth is "
+        "the first one's (peak RSS, VmHWM, after minus before). A ratio is our throughput over curl's in the same "
+        "round. `VideoClient` reads the body in 1 MiB pieces through `http.client` (httpcore and h11 hand it over "
+        "in 64 KiB pieces). The download makes the video durable before reporting success: it fsyncs the file, "
+        "renames it into place and fsyncs the directory, and hands each written MiB to the disk as it goes "
+        "(`posix_fadvise(DONTNEED)` starts the writeback on Linux), so the final fsync has little left. "
+        '`curl -o` does none of that; "durable curl" is `curl -o` followed by the same two fsyncs. The last two '
+        "columns repeat each run for attribution only: with `os.fsync` made a no-op (what the guarantee itself "
+        "costs), then with the early writeback off as well (a plain write, as `curl -o` does).",
         "",
-        "| size | MB/s (median) | curl MB/s (median) | ratio vs curl -o (min / median / max) "
-        "| durable curl MB/s (median) | ratio vs durable curl (min / median / max) "
-        "| RSS growth MB (min / median / max) | CPU s (median) | ratio vs curl -o, fsync off "
-        "| ratio vs curl -o, fsync and early writeback off |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| size | MB/s (median) | curl MB/s (median) | ratio vs curl -o, first download (min / median / max) "
+        "| ratio vs curl -o, second download | durable curl MB/s (median) "
+        "| ratio vs durable curl (min / median / max) | RSS growth MB (min / median / max) | CPU s (median) "
+        "| ratio vs curl -o, fsync off | ratio vs curl -o, fsync and early writeback off |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+
+    def ratio(row: dict[str, Any], key: str) -> str:
+        return _s(row[key]) if key in row else "n/a"
+
     for row in r["rows"]:
         curl = f"{row['curl_mb_per_s']['median']:.0f}" if "curl_mb_per_s" in row else row.get("curl_error", "")
         durable = f"{row['durable_curl_mb_per_s']['median']:.0f}" if "durable_curl_mb_per_s" in row else "n/a"
         out.append(
-            f"| {row['size_mb']:g} MB | {row['mb_per_s']['median']:.0f} | {curl} "
-            f"| {_s(row['ratio']) if 'ratio' in row else 'n/a'} | {durable} "
-            f"| {_s(row['ratio_durable']) if 'ratio_durable' in row else 'n/a'} "
+            f"| {row['size_mb']:g} MB | {row['mb_per_s']['median']:.0f} | {curl} | {ratio(row, 'ratio')} "
+            f"| {ratio(row, 'ratio_later')} | {durable} | {ratio(row, 'ratio_durable')} "
             f"| {_s(row['rss_growth_mb'], '{:.1f}')} | {row['cpu_s']['median']:.3f} "
-            f"| {_s(row['ratio_no_fsync']) if 'ratio_no_fsync' in row else 'n/a'} "
-            f"| {_s(row['ratio_plain']) if 'ratio_plain' in row else 'n/a'} |"
+            f"| {ratio(row, 'ratio_no_fsync')} | {ratio(row, 'ratio_plain')} |"
         )
     return [*out, ""]
 
@@ -181,9 +186,11 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str]]:  # noqa: PLR
             found.append((f"{label}: peak memory <= 2.6x size", f"{peak:.2f}x", _ok(peak <= 2.6)))
     if "download" in results:
         for row in results["download"]["rows"]:
-            if "ratio" in row:
-                med = row["ratio"]["median"]
-                found.append((f"download {row['size_mb']:g} MB: >= 0.8x curl -o", f"{med:.2f}x", _ok(med >= 0.8)))
+            for key, which in (("ratio", "first download in a process"), ("ratio_later", "second download")):
+                if key in row:
+                    med = row[key]["median"]
+                    label = f"download {row['size_mb']:g} MB: >= 0.8x curl -o ({which})"
+                    found.append((label, f"{med:.2f}x", _ok(med >= 0.8)))
             if "ratio_durable" in row:  # the like-for-like comparison (see section 4), not one of the issue's
                 med = row["ratio_durable"]["median"]
                 label = f"download {row['size_mb']:g} MB: >= 0.8x durable curl (curl -o + fsync; see section 4)"
