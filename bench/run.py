@@ -59,12 +59,23 @@ def run_one(name: str, *, quick: bool, pythons: dict[str, Path | str]) -> dict[s
     raise ValueError(name)
 
 
+def destinations(*, quick: bool, only: bool, output: Path | None) -> tuple[Path, Path]:
+    """Where the report and the raw results go. Only a full run rewrites BENCHMARKS.md and results.json: a
+    partial one (``--only``) would drop every other section from them, so it writes beside them in the cache."""
+    kind = "quick" if quick else "partial" if only else ""
+    if not kind:
+        return output or ROOT / "BENCHMARKS.md", CACHE / "results.json"
+    return output or CACHE / f"BENCHMARKS-{kind}.md", CACHE / f"results-{kind}.json"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one repetition (for tests)")
     parser.add_argument("--only", action="append", choices=BENCHMARKS, help="run only this benchmark (repeatable)")
     parser.add_argument("--no-peers", action="store_true", help="do not create or use the side venvs")
-    parser.add_argument("--output", type=Path, help="report path (default: BENCHMARKS.md; --quick: bench/.cache/)")
+    parser.add_argument(
+        "--output", type=Path, help="report path (default: BENCHMARKS.md; with --quick or --only: bench/.cache/)"
+    )
     parser.add_argument("--render-only", action="store_true", help="rewrite the report from the last results.json")
     args = parser.parse_args(argv)
     if args.render_only:
@@ -72,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         notes = NOTES.read_text(encoding="utf-8") if NOTES.exists() else ""
         (args.output or ROOT / "BENCHMARKS.md").write_text(render(saved["results"], saved["meta"], notes), "utf-8")
         return 0
-    output = args.output or (CACHE / "BENCHMARKS-quick.md" if args.quick else ROOT / "BENCHMARKS.md")
+    output, saved_to = destinations(quick=args.quick, only=bool(args.only), output=args.output)
     names = args.only or list(BENCHMARKS)
     started = time.monotonic()
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -105,9 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     notes = NOTES.read_text(encoding="utf-8") if NOTES.exists() else ""
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(render(results, meta, notes), encoding="utf-8")
-    (CACHE / ("results-quick.json" if args.quick else "results.json")).write_text(
-        json.dumps({"meta": meta, "results": results}, indent=1), encoding="utf-8"
-    )
+    saved_to.write_text(json.dumps({"meta": meta, "results": results}, indent=1), encoding="utf-8")
     print(f"wrote {output}", flush=True)
     return 1 if failed else 0
 

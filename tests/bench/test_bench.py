@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bench import overhead, polling, run
+from bench._common import ROOT
 from bench._venvs import CACHE
 from bench.report import render, targets
 
@@ -84,3 +85,13 @@ def test_polling_simulation_counts_checks_and_lag() -> None:
 def test_render_reports_a_failed_benchmark() -> None:
     meta = {"command": "make bench", "date": "today", "duration_s": 1.0, "machine": "m", "failed": {"scale": "boom"}}
     assert "Failed: boom" in render({}, meta, "")
+
+
+def test_only_a_full_run_rewrites_the_committed_report() -> None:
+    """``--only`` and ``--quick`` write to the cache, so a partial run cannot drop sections from BENCHMARKS.md."""
+    full = run.destinations(quick=False, only=False, output=None)
+    partial = run.destinations(quick=False, only=True, output=None)
+    quick = run.destinations(quick=True, only=True, output=None)
+    assert (ROOT / "BENCHMARKS.md", CACHE / "results.json") == full
+    assert (CACHE / "BENCHMARKS-partial.md", CACHE / "results-partial.json") == partial
+    assert (CACHE / "BENCHMARKS-quick.md", CACHE / "results-quick.json") == quick
