@@ -1,10 +1,14 @@
-"""The transport of ``VideoClient``'s video downloads: the standard library's ``http.client`` behind httpx's
-transport interface.
+"""The transport of ``VideoClient``'s video downloads: httpx's HTTP/1.1 parser (h11) for everything but the bytes
+of a body of declared length, which are read straight from the socket.
 
-Why not httpx's own: httpcore and h11 hand a body over in 64 KiB pieces, with some Python per piece, which held
-a loopback download to about 0.6x ``curl -o``; ``http.client`` reads a body in 256 KiB pieces and keeps pace
-with curl (bench/NOTES.md, Download). Only how bytes are read changes: every decision (the checks on
-each URL, redirects, retries, resume) stays in ``_download``, which sees an ordinary ``httpx.Response``.
+Why not httpx's own transport: httpcore and h11 hand a body over in 64 KiB pieces, each copied through h11's
+buffer with some Python around it, which held a loopback download to about 0.6x ``curl -o``. Here the request,
+the status line, the headers and every framing decision go through h11, as with httpx (so an answer httpx
+refuses is refused here too, and one it reads is read the same way); then a body with a Content-Length, which
+is what a CDN sends for a file, is read from the socket in 256 KiB pieces and counted. Chunked bodies, bodies
+delimited by the connection closing and bodiless answers are left to h11. Every decision about the download
+(the checks on each URL, redirects, retries, resume) stays in ``_download``, which sees an ordinary
+``httpx.Response``.
 
 Where it is used: ``VideoClient``'s video pool, when the caller passed no ``video_transport`` and no proxy is
 configured. httpx honours proxy settings (``HTTPS_PROXY`` and the like); this transport does not, so where one
@@ -20,17 +24,20 @@ classifies: connect and read errors and timeouts (retried), a malformed or cut-o
 from __future__ import annotations
 
 import contextlib
-import http.client
+import socket
 import ssl
 from collections.abc import Iterator, Mapping
 from typing import Literal
 
+import h11
 import httpx
 
-#: Bytes per read. Larger than h11's 64 KiB is what makes this transport fast (fewer pieces, less Python per
-#: byte); 256 KiB measured best: 1 MiB pieces made about one 200 MB download in five take 2.5x as long, with the
-#: time in the kernel's copy into the page cache (bench/NOTES.md, Download).
+#: Bytes per read of a body. Larger than h11's 64 KiB is what makes this transport fast (fewer pieces, less
+#: Python per byte); 256 KiB measured best: 1 MiB pieces made about one 200 MB download in five take 2.5x as
+#: long, with the time in the kernel's copy into the page cache (bench/NOTES.md, Download).
 CHUNK_SIZE = 256 << 10
+#: The most bytes of status line and headers accepted, as httpcore sets it (h11's own default is 16 KiB).
+_MAX_HEAD = 100 * 1024
 
 #: Request headers not passed on: the connection is ours to manage (always ``close``, see the docstring).
 _HOP_BY_HOP = frozenset({b"connection", b"keep-alive", b"proxy-connection", b"te", b"upgrade"})
@@ -59,133 +66,152 @@ def proxy_configured(proxies: Mapping[str, str] | None = None) -> bool:
 
 
 def translate(exc: Exception, phase: _Phase, request: httpx.Request) -> httpx.TransportError:
-    """The httpx exception for a failure of ``http.client`` or the socket during ``phase`` of ``request``."""
+    """The httpx exception for a failure of h11 or the socket during ``phase`` of ``request``."""
     message = str(exc) or type(exc).__name__
-    if isinstance(exc, TimeoutError):
+    if isinstance(exc, TimeoutError):  # before OSError: a socket timeout is one too
         return _TIMEOUTS[phase](message, request=request)
-    if isinstance(exc, http.client.HTTPException):  # a malformed or missing answer (RemoteDisconnected too)
-        if phase == "write":  # http.client refused the request line or a header before sending it
-            return httpx.LocalProtocolError(message, request=request)
+    if isinstance(exc, h11.RemoteProtocolError):  # the server's answer broke HTTP/1.1
         return httpx.RemoteProtocolError(message, request=request)
     if isinstance(exc, OSError):  # refused, reset, unreachable, TLS failures (ssl.SSLError is an OSError)
         return _NETWORK[phase](message, request=request)
-    return httpx.LocalProtocolError(message, request=request)  # ValueError: a header http.client refuses
+    return httpx.LocalProtocolError(message, request=request)  # h11 refused to send the request as given
 
 
 @contextlib.contextmanager
 def _translated(phase: _Phase, request: httpx.Request) -> Iterator[None]:
     try:
         yield
-    except (OSError, http.client.HTTPException, ValueError) as exc:
+    except (OSError, h11.ProtocolError, ValueError) as exc:
         raise translate(exc, phase, request) from exc
 
 
-def _framing_problem(response: http.client.HTTPResponse) -> str | None:
-    """Why the answer's body cannot be delimited safely, or ``None``. http.client is lenient where h11 (httpx's
-    parser) refuses: it reads a body with an unreadable length, or an unknown transfer coding, until the
-    connection closes, so a cut-off video would pass as complete. Those answers are refused here, as httpx does.
-    It also takes an informational status other than 100 for the answer itself; that is refused too.
-    """
-    if 100 <= response.status < 200:
-        return f"the server sent an informational answer (HTTP {response.status}) this transport does not handle"
-    codings = ",".join(response.msg.get_all("transfer-encoding") or [])
-    if codings:
-        if [coding.strip().lower() for coding in codings.split(",")] != ["chunked"]:
-            return f"the server used a transfer coding other than chunked ({codings[:50]!r})"
-        return None
-    lengths = {value.strip() for value in response.msg.get_all("content-length") or []}
-    if len(lengths) > 1 or not all(value.isascii() and value.isdigit() for value in lengths):
-        return "the server sent an invalid or conflicting Content-Length"
-    return None
-
-
 class _Body(httpx.SyncByteStream):
-    """The response body in chunks of up to ``chunk_size`` bytes; closing it closes the connection.
+    """The response body; closing it closes the connection.
 
-    ``http.client`` ends a body cut short of its Content-Length silently (an empty read), where httpx raises;
-    so the bytes are counted here and a short body raises ``RemoteProtocolError``, as with httpx.
+    With a Content-Length (``length``), the bytes h11 already holds and then the socket's, counted: fewer than
+    declared when the connection closes raise ``RemoteProtocolError`` (as h11 does), and nothing past the
+    declared length is read. Otherwise h11 reads it (chunked, until the connection closes, or no body).
     """
 
-    def __init__(
-        self,
-        response: http.client.HTTPResponse,
-        connection: http.client.HTTPConnection,
-        request: httpx.Request,
-        chunk_size: int,
-    ) -> None:
-        self._response = response
-        self._connection = connection
+    def __init__(self, sock: socket.socket, parser: h11.Connection, length: int | None, request: httpx.Request) -> None:
+        self._sock = sock
+        self._parser = parser
+        self._length = length
         self._request = request
-        self._chunk_size = chunk_size
-        self._expected = response.length  # the Content-Length, or None (chunked, or until the server closes)
 
     def __iter__(self) -> Iterator[bytes]:
-        received = 0
-        while True:
+        if self._length is None:
+            yield from self._parsed()
+            return
+        received, closed = self._parser.trailing_data
+        remaining = self._length - len(received)
+        if remaining < 0:  # more than declared already arrived: only the declared bytes are the body
+            received, remaining = received[: self._length], 0
+        if received:
+            yield bytes(received)
+        while remaining > 0 and not closed:
             with _translated("read", self._request):
-                chunk = self._response.read(self._chunk_size)
+                chunk = self._sock.recv(min(CHUNK_SIZE, remaining))
             if not chunk:
                 break
-            received += len(chunk)
+            remaining -= len(chunk)
             yield chunk
-        if self._expected is not None and received < self._expected:
+        if remaining > 0:
             raise httpx.RemoteProtocolError(
-                f"connection closed after {received} of the {self._expected} bytes the server declared",
+                f"connection closed after {self._length - remaining} of the {self._length} bytes the server declared",
                 request=self._request,
             )
 
+    def _parsed(self) -> Iterator[bytes]:
+        """The body as h11 delimits it, up to its end (``EndOfMessage``)."""
+        while True:
+            with _translated("read", self._request):
+                event = self._parser.next_event()
+                if event is h11.NEED_DATA:
+                    self._parser.receive_data(self._sock.recv(CHUNK_SIZE))
+                    continue
+            if isinstance(event, h11.Data):
+                yield bytes(event.data)
+            elif isinstance(event, h11.EndOfMessage):
+                return
+            else:  # h11 has no other event for a body; a closed connection before the end raises above
+                raise httpx.RemoteProtocolError(f"unexpected {type(event).__name__} in the body", request=self._request)
+
     def close(self) -> None:
-        self._response.close()
-        self._connection.close()
+        self._sock.close()
 
 
 class VideoTransport(httpx.BaseTransport):
-    """Send each request on a new ``http.client`` connection; TLS with ``tls`` (a verifying context)."""
+    """Send each request on a new connection; TLS with ``tls`` (a verifying context)."""
 
-    def __init__(self, tls: ssl.SSLContext, *, chunk_size: int = CHUNK_SIZE) -> None:
+    def __init__(self, tls: ssl.SSLContext) -> None:
         self._tls = tls
-        self._chunk_size = chunk_size
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
-        timeouts = request.extensions.get("timeout", {})
-        host, port = url.raw_host.decode("ascii"), url.port
-        connection: http.client.HTTPConnection
-        if url.scheme == "https":
-            connection = http.client.HTTPSConnection(host, port, timeout=timeouts.get("connect"), context=self._tls)
-        elif url.scheme == "http":
-            connection = http.client.HTTPConnection(host, port, timeout=timeouts.get("connect"))
-        else:
+        if url.scheme not in ("http", "https"):
             raise httpx.UnsupportedProtocol(f"the video transport speaks http and https, not {url.scheme!r}")
+        timeouts = request.extensions.get("timeout", {})
+        host = url.raw_host.decode("ascii")  # IDNA-encoded by httpx; an IPv6 address without its brackets
+        port = url.port or (443 if url.scheme == "https" else 80)
+        with _translated("connect", request):
+            sock = socket.create_connection((host, port), timeout=timeouts.get("connect"))
         try:
             with _translated("connect", request):
-                connection.connect()
-            with _translated("write", request):
-                connection.sock.settimeout(timeouts.get("write"))
-                connection.putrequest(
-                    request.method, url.raw_path.decode("ascii"), skip_host=True, skip_accept_encoding=True
-                )
-                for name, value in request.headers.raw:
-                    if name.lower() not in _HOP_BY_HOP:
-                        connection.putheader(name, value)
-                connection.putheader("Connection", "close")
-                connection.endheaders(request.read() or None)
-            with _translated("read", request):
-                connection.sock.settimeout(timeouts.get("read"))
-                response = connection.getresponse()
-            if (problem := _framing_problem(response)) is not None:
-                raise httpx.RemoteProtocolError(problem, request=request)
+                if url.scheme == "https":
+                    sock = self._tls.wrap_socket(sock, server_hostname=host)
+            parser = h11.Connection(h11.CLIENT, max_incomplete_event_size=_MAX_HEAD)
+            self._send(sock, parser, request, timeouts.get("write"))
+            sock.settimeout(timeouts.get("read"))
+            response = self._receive_head(sock, parser, request)
+            return httpx.Response(
+                response.status_code,
+                headers=response.headers.raw_items(),
+                stream=_Body(sock, parser, _declared_length(request, response), request),
+                extensions={"http_version": b"HTTP/" + response.http_version, "reason_phrase": response.reason},
+                request=request,
+            )
         except BaseException:
-            connection.close()
+            sock.close()
             raise
-        return httpx.Response(
-            response.status,
-            # http.client decodes header bytes as Latin-1; encoding them back gives the bytes as sent
-            headers=[(name.encode("latin-1"), str(value).encode("latin-1")) for name, value in response.getheaders()],
-            stream=_Body(response, connection, request, self._chunk_size),
-            extensions={
-                "http_version": b"HTTP/1.0" if response.version == 10 else b"HTTP/1.1",
-                "reason_phrase": response.reason.encode("latin-1", "replace"),
-            },
-            request=request,
-        )
+
+    @staticmethod
+    def _send(sock: socket.socket, parser: h11.Connection, request: httpx.Request, timeout: float | None) -> None:
+        headers = [(name, value) for name, value in request.headers.raw if name.lower() not in _HOP_BY_HOP]
+        headers.append((b"Connection", b"close"))
+        with _translated("write", request):
+            events: list[h11.Request | h11.Data | h11.EndOfMessage] = [
+                h11.Request(method=request.method, target=request.url.raw_path, headers=headers)
+            ]
+            if body := request.read():
+                events.append(h11.Data(data=body))
+            events.append(h11.EndOfMessage())
+            data = b"".join(parser.send(event) or b"" for event in events)
+            sock.settimeout(timeout)
+            sock.sendall(data)
+
+    @staticmethod
+    def _receive_head(sock: socket.socket, parser: h11.Connection, request: httpx.Request) -> h11.Response:
+        """The final answer's status line and headers; informational (1xx) answers are skipped, as httpx does."""
+        while True:
+            with _translated("read", request):
+                event = parser.next_event()
+                if event is h11.NEED_DATA:
+                    parser.receive_data(sock.recv(CHUNK_SIZE))
+                    continue
+            if isinstance(event, h11.Response):
+                return event
+            if not isinstance(event, h11.InformationalResponse):  # ConnectionClosed: no answer at all
+                raise httpx.RemoteProtocolError("the server closed the connection without an answer", request=request)
+
+
+def _declared_length(request: httpx.Request, response: h11.Response) -> int | None:
+    """The body's length when it is given by Content-Length (read here, in large pieces); ``None`` when h11
+    must delimit the body (chunked, until the connection closes, or none: HEAD, 204, 304)."""
+    if request.method == "HEAD" or response.status_code in (204, 304):
+        return None
+    headers = dict(response.headers)  # lower-case names; h11 refuses a second Transfer-Encoding or Content-Length
+    if b"transfer-encoding" in headers:
+        return None  # h11 accepts only "chunked" here, and it takes precedence over a Content-Length
+    length = headers.get(b"content-length")
+    return None if length is None else int(length)  # h11 checked it: ASCII digits, at most 20

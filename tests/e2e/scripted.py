@@ -18,10 +18,13 @@ class Scripted:
     """``with Scripted([answer, ...]) as server``: connection *n* reads one request head, gets ``answers[n]``
     and is closed. ``server.url(path)`` is where to send; ``server.requests`` holds each request head."""
 
-    def __init__(self, answers: list[bytes], *, tls: ssl.SSLContext | None = None) -> None:
+    def __init__(self, answers: list[bytes], *, tls: ssl.SSLContext | None = None, ipv6: bool = False) -> None:
         self._answers = answers
         self._tls = tls
-        self._listener = socket.create_server(("127.0.0.1", 0))
+        if ipv6:
+            self._listener = socket.create_server(("::1", 0), family=socket.AF_INET6)
+        else:
+            self._listener = socket.create_server(("127.0.0.1", 0))
         self._listener.settimeout(_ACCEPT_TIMEOUT)
         self.port: int = self._listener.getsockname()[1]
         self.requests: list[bytes] = []

@@ -54,12 +54,12 @@ def test_wheel_contains_both_packages_and_nothing_else(wheel: zipfile.ZipFile) -
 
 
 def test_runtime_dependencies_are_exactly_what_the_shipped_code_imports(wheel: zipfile.ZipFile) -> None:
-    """httpx and attrs always; starlette/uvicorn and click/rich/platformdirs only behind their extras."""
+    """httpx, attrs and h11 always; starlette/uvicorn and click/rich/platformdirs only behind their extras."""
     (meta_name,) = [n for n in wheel.namelist() if n.endswith(".dist-info/METADATA")]
     meta = Parser().parsestr(wheel.read(meta_name).decode())
     requires = meta.get_all("Requires-Dist") or []
     unconditional = sorted(r.split(">")[0].split("=")[0].split("<")[0] for r in requires if "extra ==" not in r)
-    assert ["attrs", "httpx"] == unconditional
+    assert ["attrs", "h11", "httpx"] == unconditional
     by_extra: dict[str, set[str]] = {}
     for r in requires:
         if "extra ==" in r:
