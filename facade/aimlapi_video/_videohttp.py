@@ -159,7 +159,9 @@ class VideoTransport(httpx.BaseTransport):
         try:
             with _translated("connect", request):
                 if url.scheme == "https":
-                    sock = self._tls.wrap_socket(sock, server_hostname=host)
+                    # a TLS connection closed without close_notify is an error, not an end of stream: for a body
+                    # delimited by the close, that is the only sign it was cut off (httpx takes it as the end)
+                    sock = self._tls.wrap_socket(sock, server_hostname=host, suppress_ragged_eofs=False)
             parser = h11.Connection(h11.CLIENT, max_incomplete_event_size=_MAX_HEAD)
             self._send(sock, parser, request, timeouts.get("write"))
             sock.settimeout(timeouts.get("read"))

@@ -3,6 +3,7 @@ real sockets: what reached the server is recorded, and an answer can be anything
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
 import subprocess
@@ -18,9 +19,13 @@ class Scripted:
     """``with Scripted([answer, ...]) as server``: connection *n* reads one request head, gets ``answers[n]``
     and is closed. ``server.url(path)`` is where to send; ``server.requests`` holds each request head."""
 
-    def __init__(self, answers: list[bytes], *, tls: ssl.SSLContext | None = None, ipv6: bool = False) -> None:
+    def __init__(
+        self, answers: list[bytes], *, tls: ssl.SSLContext | None = None, ipv6: bool = False, close_notify: bool = False
+    ) -> None:
+        """``close_notify``: end a TLS connection properly; by default it is just closed (a "ragged" end)."""
         self._answers = answers
         self._tls = tls
+        self._close_notify = close_notify
         if ipv6:
             self._listener = socket.create_server(("::1", 0), family=socket.AF_INET6)
         else:
@@ -57,6 +62,10 @@ class Scripted:
                     head += data
                 self.requests.append(head)
                 conn.sendall(answer)
+                if isinstance(conn, ssl.SSLSocket) and self._close_notify:
+                    conn.settimeout(_ACCEPT_TIMEOUT)
+                    with contextlib.suppress(OSError):  # ssl.SSLError is one
+                        conn.unwrap()  # sends close_notify, then waits for the client's (or its close)
 
     def __enter__(self) -> Self:
         self._thread.start()

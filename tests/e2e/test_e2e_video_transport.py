@@ -293,6 +293,43 @@ def test_tls_is_verified_and_works_with_a_trusted_certificate(tmp_path: Path) ->
     assert 1 == len(server.requests)  # the refused handshake sent no request
 
 
+@pytest.mark.parametrize(
+    ("close_notify", "expected"),
+    [(True, ("read", b"hello")), (False, ("refused", httpx.ReadError))],
+    ids=["closed-properly", "closed-ragged"],
+)
+def test_over_tls_a_body_ended_by_the_close_needs_close_notify(
+    tmp_path: Path, close_notify: bool, expected: tuple[object, object]
+) -> None:
+    """Without a length, the TLS close_notify is the only sign the body is whole: a bare close could be a cut,
+    so it is refused (and the download retries). httpx takes it as the end; Content-Length bodies never
+    read that far."""
+    cert, key = self_signed(tmp_path)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    with (
+        Scripted([answer("200 OK", [], b"hello")], tls=server_tls, close_notify=close_notify) as server,
+        client(ssl.create_default_context(cafile=str(cert))) as http,
+    ):
+        try:
+            result: tuple[object, object] = ("read", http.get(server.url("/v.mp4", host="localhost")).content)
+        except httpx.TransportError as exc:
+            result = ("refused", type(exc))
+    assert expected == result
+
+
+def test_over_tls_a_body_of_declared_length_needs_no_close_notify(tmp_path: Path) -> None:
+    """Most servers just close: with a Content-Length the body is complete when its bytes are in."""
+    cert, key = self_signed(tmp_path)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    with (
+        Scripted([answer("200 OK", [("Content-Length", "5")], b"hello")], tls=server_tls) as server,
+        client(ssl.create_default_context(cafile=str(cert))) as http,
+    ):
+        assert b"hello" == http.get(server.url("/v.mp4", host="localhost")).content
+
+
 def test_a_wrong_host_name_is_refused(tmp_path: Path) -> None:
     """A trusted certificate for another name is refused: the host name is checked, not only the signature."""
     cert, key = self_signed(tmp_path, "DNS:video.example")
