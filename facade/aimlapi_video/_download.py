@@ -157,19 +157,26 @@ class _DownloadCore:
             raise VideoUrlExpiredError(status, self.generation_id)
         if status in (408, 429) or status >= 500:
             return self._retry(f"HTTP {status}", _retry_after(headers.get("retry-after"), self.clock()))
-        encoded = headers.get("content-encoding", "identity").lower() not in ("", "identity")
+        coding = headers.get("content-encoding", "identity").strip()
+        if status in (200, 206) and coding.lower() not in ("", "identity"):
+            # identity was asked for: a compressed body's decoded length is unknown, so a cut-off one (a gzip
+            # stream without its end) would be saved as complete, and offsets could not resume it
+            raise DownloadError(
+                f"video host sent the video compressed ({coding[:40]!r}) although it was asked for as is; its "
+                "completeness cannot be checked, so it was not saved"
+            )
         if status == 200:
             if self.offset:
                 _log.debug("video host sent the whole file; restarting (%d bytes discarded)", self.offset)
             self.offset = 0
-            # a body the client decodes has an unknown decoded length and cannot be resumed by offset
-            self.total = self._end = None if encoded else _int_or_none(headers.get("content-length"))
-            self._resumable = not encoded
+            self.total = self._end = _int_or_none(headers.get("content-length"))
+            self._resumable = True
             etag = headers.get("etag")
-            self._etag = etag if etag and not etag.startswith("W/") else None
+            # If-Range must go out as sent: a tag that is not printable ASCII could not (nor be trusted to)
+            self._etag = etag if etag and etag.isascii() and etag.isprintable() and not etag.startswith("W/") else None
             return _WRITE
         if status == 206:
-            return self._on_partial(headers.get("content-range"), encoded)
+            return self._on_partial(headers.get("content-range"))
         if status == 416 and self.offset:
             match = _UNSATISFIED_RANGE.fullmatch(headers.get("content-range", ""))
             # everything was already saved, if the size the host now reports is the one it declared before
@@ -179,13 +186,12 @@ class _DownloadCore:
             return self._restart("HTTP 416 to a resume request")
         raise DownloadError(f"video host answered HTTP {status}; the video could not be downloaded")
 
-    def _on_partial(self, content_range: str | None, encoded: bool) -> _Verdict:
+    def _on_partial(self, content_range: str | None) -> _Verdict:
         """A 206 is resumed into only if its Content-Range starts at ``offset`` and agrees on the size."""
         match = _CONTENT_RANGE.fullmatch(content_range or "")
         size = _int_or_none(match[3]) if match else None
         if (
             match is None
-            or encoded
             or int(match[1]) != self.offset
             or int(match[2]) < self.offset
             or (self.total is not None and size is not None and size != self.total)
