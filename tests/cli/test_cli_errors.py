@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
+from aimlapi_video.cli._runtime import configure_logging
 from aimlapi_video.testing import Counters, FakeAIMLAPI, Fault, JobPlan, Outcome, Scenario
 
 from .conftest import Cli, counters_delta, error_line, is_mp4
@@ -300,3 +303,13 @@ def test_an_extra_value_that_is_not_json_is_refused_before_sending(cli: Cli, fak
     assert 2 == result.returncode
     assert error_line(result).startswith("error: extra: cfg_scale")
     assert Counters() == counters_delta(before, fake.counters)
+
+
+def test_debug_logs_show_urls_without_their_query_string(caplog: pytest.LogCaptureFixture) -> None:
+    """httpx logs each request's URL at INFO, and ``--debug`` shows it: a signed video URL's query (its
+    signature) is dropped from the line, the rest of the line is kept."""
+    configure_logging(debug=True)
+    signed = httpx.URL("https://cdn.example.com/v/abc.mp4?X-Signature=SECRET-SIG&Expires=9")
+    with caplog.at_level(logging.INFO, logger="httpx"):
+        logging.getLogger("httpx").info('HTTP Request: %s %s "%s %d %s"', "GET", signed, "HTTP/1.1", 200, "OK")
+    assert ['HTTP Request: GET https://cdn.example.com/v/abc.mp4 "HTTP/1.1 200 OK"'] == caplog.messages

@@ -184,9 +184,31 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+class NoQueryStrings(logging.Filter):
+    """httpx logs every request's full URL at INFO, which ``--debug`` shows; a signed video URL's query string
+    is a credential, so URLs are logged without it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        import httpx  # noqa: PLC0415  (loaded by the client already)
+
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                arg.copy_with(query=None) if isinstance(arg, httpx.URL) and arg.query else arg for arg in record.args
+            )
+        return True
+
+
+def configure_logging(*, debug: bool) -> None:
+    """Log lines on stderr: everything with ``--debug`` (signed URLs without their query), else errors only."""
+    logging.basicConfig(level=logging.DEBUG if debug else logging.ERROR, format="%(name)s: %(message)s")
+    httpx_log = logging.getLogger("httpx")
+    if not any(isinstance(f, NoQueryStrings) for f in httpx_log.filters):
+        httpx_log.addFilter(NoQueryStrings())
+
+
 def run_command(opts: Options, body: Callable[[], dict[str, Any] | None]) -> NoReturn:
     """Run a command body; print its result (or one error line) and exit with the documented code."""
-    logging.basicConfig(level=logging.DEBUG if opts.debug else logging.ERROR, format="%(name)s: %(message)s")
+    configure_logging(debug=opts.debug)
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         result = body()
