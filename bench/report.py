@@ -92,8 +92,9 @@ def _download(r: dict[str, Any]) -> list[str]:
         f"Runs per size: {reps}; facade and curl alternate. Each facade run is a fresh process that times its "
         "first download (which also loads the download's modules, about 1 ms), then a second one; RSS growth is "
         "the first one's (peak RSS, VmHWM, after minus before). A ratio is our throughput over curl's in the same "
-        "round. `VideoClient` reads the body in 1 MiB pieces through `http.client` (httpcore and h11 hand it over "
-        "in 64 KiB pieces). The download makes the video durable before reporting success: it fsyncs the file, "
+        "round. `VideoClient` downloads through its own transport: h11 parses the answer, as in httpx, and a body "
+        "with a Content-Length is read from the socket in 256 KiB pieces (httpcore and h11 hand it over in 64 KiB "
+        "pieces). The download makes the video durable before reporting success: it fsyncs the file, "
         "renames it into place and fsyncs the directory, and hands each written MiB to the disk as it goes "
         "(`posix_fadvise(DONTNEED)` starts the writeback on Linux), so the final fsync has little left. "
         '`curl -o` does none of that; "durable curl" is `curl -o` followed by the same two fsyncs. The last two '
