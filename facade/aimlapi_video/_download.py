@@ -39,6 +39,10 @@ __all__ = ["DownloadProgress", "download_async", "download_sync"]
 _log = logging.getLogger("aimlapi_video")
 
 _EXPIRED = frozenset({403, 404, 410})
+#: Content codings that compress: httpx decodes the first four (so the decoded length is unknown); the last two
+#: it passes through as they are, which would save compressed bytes as the video. Any other value ("identity",
+#: a storage service's "aws-chunked") leaves the body's bytes as they are on the host.
+_COMPRESSIONS = frozenset({"gzip", "x-gzip", "deflate", "br", "zstd", "compress", "x-compress"})
 _TRANSIENT_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 _BACKOFF_BASE = 0.5  # seconds before the 2nd attempt; doubled per attempt
 _BACKOFF_CAP = 8.0
@@ -157,13 +161,13 @@ class _DownloadCore:
             raise VideoUrlExpiredError(status, self.generation_id)
         if status in (408, 429) or status >= 500:
             return self._retry(f"HTTP {status}", _retry_after(headers.get("retry-after"), self.clock()))
-        coding = headers.get("content-encoding", "identity").strip()
-        if status in (200, 206) and coding.lower() not in ("", "identity"):
+        codings = {c.strip().lower() for c in headers.get("content-encoding", "").split(",")} & _COMPRESSIONS
+        if status in (200, 206) and codings:
             # identity was asked for: a compressed body's decoded length is unknown, so a cut-off one (a gzip
             # stream without its end) would be saved as complete, and offsets could not resume it
             raise DownloadError(
-                f"video host sent the video compressed ({coding[:40]!r}) although it was asked for as is; its "
-                "completeness cannot be checked, so it was not saved"
+                f"video host sent the video compressed ({', '.join(sorted(codings))}) although it was asked for "
+                "as is; its completeness cannot be checked, so it was not saved"
             )
         if status == 200:
             if self.offset:

@@ -616,34 +616,29 @@ def test_a_content_length_of_thousands_of_digits_is_ignored_not_a_crash(mode: st
     assert VIDEO == saved.read_bytes()
 
 
-@pytest.mark.parametrize("coding", ["gzip", "br", " GZIP "])
+@pytest.mark.parametrize("coding", ["gzip", "br", " GZIP ", "identity, gzip"])
 def test_a_compressed_body_is_refused_not_saved_unchecked(mode: str, tmp_path: Path, coding: str) -> None:
     """identity was asked for; a compressed answer's decoded length is unknown, so a gzip stream cut before its
     end would pass as whole. DownloadError after that one answer, and nothing on disk."""
     whole = gzip.compress(VIDEO)
     host = Host(full(whole[: len(whole) // 2], headers={"Content-Encoding": coding}))
-    with pytest.raises(DownloadError, match=r"compressed .* not saved"):
+    with pytest.raises(DownloadError, match=r"compressed \((br|gzip)\) .* not saved"):
         download(mode, host, tmp_path / "video.mp4")
     assert (1, []) == (len(host.requests), names(tmp_path))
 
 
-def test_a_compressed_partial_answer_is_refused_too(mode: str, tmp_path: Path) -> None:
-    """A resume answered with a compressed 206: refused, not appended."""
-    rest = gzip.compress(VIDEO[4000:])
-    partial = {"Content-Encoding": "gzip", "Content-Range": f"bytes 4000-{len(VIDEO) - 1}/{len(VIDEO)}"}
-    host = Host(cut(4000), lambda request: httpx.Response(206, content=rest, headers=partial))
-    with pytest.raises(DownloadError, match="compressed"):
-        download(mode, host, tmp_path / "video.mp4")
-    assert ("bytes=4000-", []) == (host.requests[1].headers["range"], names(tmp_path))
+@pytest.mark.parametrize("coding", ["identity", "identity, ", "identity, identity", "none", "aws-chunked"])
+def test_a_coding_that_leaves_the_bytes_as_they_are_is_saved(mode: str, tmp_path: Path, coding: str) -> None:
+    """Only compressions are refused: "identity" in any spelling, or a storage service's "aws-chunked" (which
+    httpx passes through), leave the body's length checkable, and the video is saved."""
+    host = Host(full(headers={"Content-Encoding": coding}))
+    assert VIDEO == download(mode, host, tmp_path / "video.mp4").read_bytes()
 
 
-@pytest.mark.parametrize("etag", ['"caf\u00e9"', '"a\u0007b"'])
-def test_an_etag_that_cannot_be_sent_back_is_not_used_for_if_range(mode: str, tmp_path: Path, etag: str) -> None:
-    """A tag with non-ASCII or control characters cannot go out as If-Range (httpx refuses to encode it); the
-    resume goes without it, checked by Content-Range as when there is no tag, instead of failing."""
-    headers = [(b"Content-Length", str(len(VIDEO)).encode()), (b"ETag", etag.encode("latin-1"))]
-    first: Reply = lambda request: httpx.Response(200, headers=headers, stream=CutStream(VIDEO, 4000))  # noqa: E731
-    host = Host(first, ranged())
-    saved = download(mode, host, tmp_path / "video.mp4")
-    assert VIDEO == saved.read_bytes()
-    assert ("bytes=4000-", None) == (host.requests[1].headers["range"], host.requests[1].headers.get("if-range"))
+def test_a_compressed_416_is_read_as_a_416(mode: str, tmp_path: Path) -> None:
+    """The coding matters only for a body that is written: after every byte arrived and the connection then
+    broke, a 416 to the resume (even one saying gzip) still means the video is complete."""
+    unsatisfied = {"Content-Range": f"bytes */{len(VIDEO)}", "Content-Encoding": "gzip"}
+    host = Host(cut(len(VIDEO)), lambda request: httpx.Response(416, headers=unsatisfied))
+    assert VIDEO == download(mode, host, tmp_path / "video.mp4").read_bytes()
+    assert f"bytes={len(VIDEO)}-" == host.requests[1].headers["range"]
