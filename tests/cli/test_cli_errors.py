@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from aimlapi_video.cli._runtime import configure_logging
+from aimlapi_video.cli._runtime import NoQueryStrings, configure_logging
 from aimlapi_video.testing import Counters, FakeAIMLAPI, Fault, JobPlan, Outcome, Scenario
 
 from .conftest import Cli, counters_delta, error_line, is_mp4
@@ -305,11 +305,36 @@ def test_an_extra_value_that_is_not_json_is_refused_before_sending(cli: Cli, fak
     assert Counters() == counters_delta(before, fake.counters)
 
 
-def test_debug_logs_show_urls_without_their_query_string(caplog: pytest.LogCaptureFixture) -> None:
+@pytest.fixture
+def httpx_filters() -> Iterator[None]:
+    """The httpx logger's filters as they were, after the test: configure_logging adds one."""
+    logger = logging.getLogger("httpx")
+    saved = list(logger.filters)
+    yield
+    logger.filters[:] = saved
+
+
+def test_debug_logs_show_video_urls_without_their_query_string(
+    caplog: pytest.LogCaptureFixture, httpx_filters: None
+) -> None:
     """httpx logs each request's URL at INFO, and ``--debug`` shows it: a signed video URL's query (its
-    signature) is dropped from the line, the rest of the line is kept."""
-    configure_logging(debug=True)
-    signed = httpx.URL("https://cdn.example.com/v/abc.mp4?X-Signature=SECRET-SIG&Expires=9")
-    with caplog.at_level(logging.INFO, logger="httpx"):
-        logging.getLogger("httpx").info('HTTP Request: %s %s "%s %d %s"', "GET", signed, "HTTP/1.1", 200, "OK")
-    assert ['HTTP Request: GET https://cdn.example.com/v/abc.mp4 "HTTP/1.1 200 OK"'] == caplog.messages
+    signature) is dropped from httpx's own line; the API's URLs keep theirs (the polled generation's id)."""
+    configure_logging(debug=True, base_url="https://api.example.com")
+    signed = "https://cdn.example.com/v/abc.mp4?X-Signature=SECRET-SIG&Expires=9"
+    status = "https://api.example.com/v2/video/generations?generation_id=gen-1"
+    with (
+        caplog.at_level(logging.INFO, logger="httpx"),
+        httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(200))) as http,
+    ):
+        http.get(signed)
+        http.get(status)
+    assert [
+        'HTTP Request: GET https://cdn.example.com/v/abc.mp4 "HTTP/1.1 200 OK"',
+        f'HTTP Request: GET {status} "HTTP/1.1 200 OK"',
+    ] == caplog.messages
+
+
+def test_logging_keeps_one_query_filter_however_often_it_is_configured(httpx_filters: None) -> None:
+    for _ in range(3):
+        configure_logging(debug=False, base_url=None)
+    assert 1 == sum(isinstance(f, NoQueryStrings) for f in logging.getLogger("httpx").filters)

@@ -186,29 +186,48 @@ def _on_sigterm(signum: int, frame: FrameType | None) -> None:
 
 class NoQueryStrings(logging.Filter):
     """httpx logs every request's full URL at INFO, which ``--debug`` shows; a signed video URL's query string
-    is a credential, so URLs are logged without it."""
+    is a credential, so URLs are logged without it. The API's own URLs (``api``: scheme, host and port) keep
+    theirs: it carries no secret (the key goes in a header) and names the generation polled."""
+
+    def __init__(self, api: tuple[str, str, int | None] | None) -> None:
+        super().__init__()
+        self.api = api
 
     def filter(self, record: logging.LogRecord) -> bool:
         import httpx  # noqa: PLC0415  (loaded by the client already)
 
         if isinstance(record.args, tuple):
             record.args = tuple(
-                arg.copy_with(query=None) if isinstance(arg, httpx.URL) and arg.query else arg for arg in record.args
+                arg.copy_with(query=None)
+                if isinstance(arg, httpx.URL) and arg.query and (arg.scheme, arg.host, arg.port) != self.api
+                else arg
+                for arg in record.args
             )
         return True
 
 
-def configure_logging(*, debug: bool) -> None:
-    """Log lines on stderr: everything with ``--debug`` (signed URLs without their query), else errors only."""
+def configure_logging(*, debug: bool, base_url: str | None) -> None:
+    """Log lines on stderr: everything with ``--debug`` (video URLs without their query), else errors only."""
+    import httpx  # noqa: PLC0415
+
+    from .._config import resolve_base_url  # noqa: PLC0415
+    from .._errors import InvalidInputError  # noqa: PLC0415
+
     logging.basicConfig(level=logging.DEBUG if debug else logging.ERROR, format="%(name)s: %(message)s")
+    try:
+        url = httpx.URL(resolve_base_url(base_url))
+        api: tuple[str, str, int | None] | None = (url.scheme, url.host, url.port)
+    except (InvalidInputError, httpx.InvalidURL):  # the command reports a bad base URL itself
+        api = None
     httpx_log = logging.getLogger("httpx")
-    if not any(isinstance(f, NoQueryStrings) for f in httpx_log.filters):
-        httpx_log.addFilter(NoQueryStrings())
+    for stale in [f for f in httpx_log.filters if isinstance(f, NoQueryStrings)]:
+        httpx_log.removeFilter(stale)
+    httpx_log.addFilter(NoQueryStrings(api))
 
 
 def run_command(opts: Options, body: Callable[[], dict[str, Any] | None]) -> NoReturn:
     """Run a command body; print its result (or one error line) and exit with the documented code."""
-    configure_logging(debug=opts.debug)
+    configure_logging(debug=opts.debug, base_url=opts.base_url)
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         result = body()
