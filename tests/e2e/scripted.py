@@ -12,25 +12,37 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-_ACCEPT_TIMEOUT = 10.0  # only ever reached when a test fails to connect
+_TIMEOUT = 10.0  # a bound on every server-side wait; reached only when a test fails
 
 
 class Scripted:
     """``with Scripted([answer, ...]) as server``: connection *n* reads one request head, gets ``answers[n]``
-    and is closed. ``server.url(path)`` is where to send; ``server.requests`` holds each request head."""
+    and is closed. ``server.url(path)`` is where to send; ``server.requests`` holds each request head.
+
+    A failure on the server's side (a refused TLS handshake, a reset) is kept in ``errors``; leaving the block
+    fails the test if there is one, unless ``expect_errors``. Answers never asked for are not an error.
+    """
 
     def __init__(
-        self, answers: list[bytes], *, tls: ssl.SSLContext | None = None, ipv6: bool = False, close_notify: bool = False
+        self,
+        answers: list[bytes],
+        *,
+        tls: ssl.SSLContext | None = None,
+        ipv6: bool = False,
+        close_notify: bool = False,
+        expect_errors: bool = False,
     ) -> None:
         """``close_notify``: end a TLS connection properly; by default it is just closed (a "ragged" end)."""
         self._answers = answers
         self._tls = tls
         self._close_notify = close_notify
+        self._expect_errors = expect_errors
+        self._closing = threading.Event()
         if ipv6:
             self._listener = socket.create_server(("::1", 0), family=socket.AF_INET6)
         else:
             self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.settimeout(_ACCEPT_TIMEOUT)
+        self._listener.settimeout(_TIMEOUT)
         self.port: int = self._listener.getsockname()[1]
         self.requests: list[bytes] = []
         self.errors: list[BaseException] = []
@@ -44,28 +56,32 @@ class Scripted:
         for answer in self._answers:
             try:
                 raw, _ = self._listener.accept()
-            except OSError as exc:  # the test ended without connecting
-                self.errors.append(exc)
+            except OSError as exc:
+                if not self._closing.is_set():  # not merely an answer the test never asked for
+                    self.errors.append(exc)
                 return
+            raw.settimeout(_TIMEOUT)
             try:
-                conn = self._tls.wrap_socket(raw, server_side=True) if self._tls else raw
-            except (ssl.SSLError, OSError) as exc:  # the client refused our certificate
+                self._answer(raw, answer)
+            except OSError as exc:  # ssl.SSLError is one: e.g. the client refused our certificate
                 self.errors.append(exc)
+            finally:
                 raw.close()
-                continue
-            with conn:
-                head = b""
-                while b"\r\n\r\n" not in head:
-                    data = conn.recv(65536)
-                    if not data:
-                        break
-                    head += data
-                self.requests.append(head)
-                conn.sendall(answer)
-                if isinstance(conn, ssl.SSLSocket) and self._close_notify:
-                    conn.settimeout(_ACCEPT_TIMEOUT)
-                    with contextlib.suppress(OSError):  # ssl.SSLError is one
-                        conn.unwrap()  # sends close_notify, then waits for the client's (or its close)
+
+    def _answer(self, raw: socket.socket, answer: bytes) -> None:
+        conn = self._tls.wrap_socket(raw, server_side=True) if self._tls else raw
+        with conn:
+            head = b""
+            while b"\r\n\r\n" not in head:
+                data = conn.recv(65536)
+                if not data:
+                    break
+                head += data
+            self.requests.append(head)
+            conn.sendall(answer)
+            if isinstance(conn, ssl.SSLSocket) and self._close_notify:
+                with contextlib.suppress(OSError):  # the client may close without answering close_notify
+                    conn.unwrap()  # sends close_notify, then waits for the client's (or its close)
 
     def __enter__(self) -> Self:
         self._thread.start()
@@ -74,8 +90,13 @@ class Scripted:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        self._closing.set()
+        with contextlib.suppress(OSError):  # wakes a pending accept() at once
+            self._listener.shutdown(socket.SHUT_RDWR)
         self._listener.close()
-        self._thread.join(_ACCEPT_TIMEOUT)
+        self._thread.join(_TIMEOUT)
+        if exc_type is None and self.errors and not self._expect_errors:
+            raise AssertionError(f"the scripted server failed: {self.errors!r}")
 
 
 def self_signed(directory: Path, names: str = "DNS:localhost,IP:127.0.0.1") -> tuple[Path, Path]:

@@ -12,6 +12,7 @@ import os
 import socket
 import ssl
 from pathlib import Path
+from typing import Any
 
 import h11
 import httpx
@@ -85,7 +86,7 @@ def test_status_reason_headers_and_body_come_through_unchanged() -> None:
 
 
 def test_a_chunked_body_is_decoded() -> None:
-    """``Transfer-Encoding: chunked`` is taken apart by http.client, as h11 would."""
+    """``Transfer-Encoding: chunked`` is taken apart (by h11, as in httpx)."""
     body = b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
     with (
         Scripted([answer("200 OK", [("Transfer-Encoding", "chunked")], body)]) as server,
@@ -96,8 +97,8 @@ def test_a_chunked_body_is_decoded() -> None:
 
 
 def test_a_body_cut_short_of_its_length_raises_like_httpx() -> None:
-    """http.client ends such a body quietly; the transport counts and raises ``RemoteProtocolError``, which the
-    download retries (httpx's own transport raises the same)."""
+    """The transport reads a Content-Length body itself and counts it: a short one raises
+    ``RemoteProtocolError`` (as h11 does in httpx), which the download retries."""
     with (
         Scripted([answer("200 OK", [("Content-Length", "100")], b"x" * 40)]) as server,
         client() as http,
@@ -187,7 +188,7 @@ def test_every_answer_is_read_or_refused_as_httpx_does(reply: bytes) -> None:
     ],
 )
 def test_the_answers_that_matter_most_are_read_as_expected(name: str, expected: tuple[object, object]) -> None:
-    """The reference itself, pinned where http.client (tried first) saved a wrong body as complete."""
+    """The reference itself, pinned: a first version of the transport, on http.client, saved these wrong."""
     result = outcome(VideoTransport(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)), ANSWERS[name])
     assert expected == (result[0], result[-1])
 
@@ -236,7 +237,7 @@ def test_failures_become_the_httpx_exceptions_the_download_classifies(
 
 
 def test_the_port_is_the_scheme_default_when_the_url_has_none(monkeypatch: pytest.MonkeyPatch) -> None:
-    """An IPv6 address without a port is connected to on 443 (http.client would read a port out of it)."""
+    """An IPv6 address without a port is connected to on the scheme's port, not on one read out of it."""
     addresses: list[tuple[str, int]] = []
 
     def refuse(address: tuple[str, int], *args: object, **kwargs: object) -> socket.socket:
@@ -260,13 +261,17 @@ def test_an_ipv6_loopback_server_is_reached() -> None:
     assert f"host: [::1]:{server.port}" in server.requests[0].decode().lower()
 
 
-def open_descriptors() -> int:
-    return len(os.listdir("/proc/self/fd"))
+def test_a_refused_answer_leaves_no_connection_open(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The socket is closed when an answer is refused, even while the caller keeps the exception (and with it
+    the traceback)."""
+    made: list[socket.socket] = []
+    connect = socket.create_connection
 
+    def recording(*args: Any, **kwargs: Any) -> socket.socket:
+        made.append(connect(*args, **kwargs))
+        return made[-1]
 
-def test_a_refused_answer_leaves_no_connection_open() -> None:
-    """The socket is closed when an answer is refused, even while the caller keeps the exception."""
-    before = open_descriptors()
+    monkeypatch.setattr(socket, "create_connection", recording)
     with (
         Scripted([answer("200 OK", [("Content-Length", "1O")], b"x")]) as server,
         client() as http,
@@ -274,7 +279,7 @@ def test_a_refused_answer_leaves_no_connection_open() -> None:
     ):
         http.get(server.url("/v.mp4"))
     assert info.value.request is not None
-    assert before == open_descriptors()
+    assert [-1] == [sock.fileno() for sock in made]  # closed
 
 
 def test_tls_is_verified_and_works_with_a_trusted_certificate(tmp_path: Path) -> None:
@@ -284,13 +289,14 @@ def test_tls_is_verified_and_works_with_a_trusted_certificate(tmp_path: Path) ->
     server_tls.load_cert_chain(cert, key)
     trusting = ssl.create_default_context(cafile=str(cert))
     reply = answer("200 OK", [("Content-Length", str(len(BODY)))], BODY)
-    with Scripted([reply, reply], tls=server_tls) as server:
+    with Scripted([reply, reply], tls=server_tls, expect_errors=True) as server:
         with client() as http, pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
             http.get(server.url("/v.mp4"))
         with client(trusting) as http:
             response = http.get(server.url("/v.mp4", host="localhost"))
     assert BODY == response.content
     assert 1 == len(server.requests)  # the refused handshake sent no request
+    assert [ssl.SSLError] == [type(error) for error in server.errors]  # the client's alert: unknown CA
 
 
 @pytest.mark.parametrize(
@@ -336,12 +342,13 @@ def test_a_wrong_host_name_is_refused(tmp_path: Path) -> None:
     server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     server_tls.load_cert_chain(cert, key)
     with (
-        Scripted([b""], tls=server_tls) as server,
+        Scripted([b""], tls=server_tls, expect_errors=True) as server,
         client(ssl.create_default_context(cafile=str(cert))) as http,
         pytest.raises(httpx.ConnectError, match="Hostname mismatch"),
     ):
         http.get(server.url("/v.mp4", host="localhost"))
     assert [] == server.requests
+    assert [ssl.SSLError] == [type(error) for error in server.errors]  # the client's alert: bad certificate
 
 
 def test_the_download_follows_a_redirect_and_resumes_over_it(tmp_path: Path) -> None:
@@ -380,9 +387,13 @@ def test_a_proxy_setting_is_recognised(proxies: dict[str, str], expected: bool) 
     assert expected == proxy_configured(proxies)
 
 
-def test_video_requests_use_it_only_in_the_sync_client(start: Start, mode: str, tmp_path: Path) -> None:
+def test_video_requests_use_it_only_in_the_sync_client(
+    start: Start, mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Seen by the emulator: ``VideoClient`` asks for the video on a closing connection (this transport),
-    ``AsyncVideoClient`` on a kept-alive one (httpx's)."""
+    ``AsyncVideoClient`` on a kept-alive one (httpx's). No proxy is configured (that case is the next test)."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
     live = start()
     live("generate", PNG, PROMPT, output=tmp_path / "out.mp4")
     [video] = live.video_requests()

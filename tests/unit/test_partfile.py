@@ -87,6 +87,7 @@ def test_a_resume_keeps_counting_from_the_kept_offset(tmp_path: Path) -> None:
     assert 220 == (tmp_path / "video.mp4").stat().st_size
 
 
+@pytest.mark.skipif(not hasattr(os, "posix_fadvise"), reason="no posix_fadvise on this OS (macOS, Windows)")
 def test_the_real_early_writeback_advises_the_range_and_keeps_every_byte(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
