@@ -95,8 +95,8 @@ class VideoClient(ClientBase):
     def _video(self) -> httpx.Client:
         """A separate pool with no credentials, so the key never reaches the video host.
 
-        Its transport reads bodies in 256 KiB pieces (``_videohttp``); httpx's own serves a caller's
-        ``video_transport`` and environments with a proxy configured, which httpx honours.
+        Its transport reads bodies in 256 KiB pieces (``_videohttp``). A caller's ``video_transport`` is used
+        as it is; where a proxy is configured, httpx's own transport is used, as it honours proxies.
         """
         if self._video_http is None:
             from ._videohttp import VideoTransport, proxy_configured  # noqa: PLC0415  (at the first download)

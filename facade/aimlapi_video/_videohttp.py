@@ -4,7 +4,8 @@ of a body of declared length, which are read straight from the socket.
 Why not httpx's own transport: httpcore and h11 hand a body over in 64 KiB pieces, each copied through h11's
 buffer with some Python around it, which held a loopback download to about 0.6x ``curl -o``. Here the request,
 the status line, the headers and every framing decision go through h11, as with httpx (so an answer httpx
-refuses is refused here too, and one it reads is read the same way); then a body with a Content-Length, which
+refuses is refused here too, and one it reads is read the same way, with one stricter rule: over TLS, a body
+delimited by the connection closing must end with close_notify); then a body with a Content-Length, which
 is what a CDN sends for a file, is read from the socket in 256 KiB pieces and counted. Chunked bodies, bodies
 delimited by the connection closing and bodiless answers are left to h11. Every decision about the download
 (the checks on each URL, redirects, retries, resume) stays in ``_download``, which sees an ordinary
