@@ -324,6 +324,29 @@ def test_over_tls_a_body_ended_by_the_close_needs_close_notify(
     assert expected == result
 
 
+def test_over_tls_records_are_gathered_into_full_pieces_and_a_cut_is_caught(tmp_path: Path) -> None:
+    """A TLS read returns one 16 KiB record: the pieces handed on are still ``CHUNK_SIZE`` long and the body
+    whole; a body cut short of its length over TLS raises (``ReadError``: the connection closed without
+    close_notify), which the download retries as it does a cut over plain TCP."""
+    cert, key = self_signed(tmp_path)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    body = os.urandom(CHUNK_SIZE * 3 + 5000)
+    whole = answer("200 OK", [("Content-Length", str(len(body)))], body)
+    cut = answer("200 OK", [("Content-Length", str(len(body)))], body[: CHUNK_SIZE + 100])
+    with (
+        Scripted([whole, cut], tls=server_tls) as server,
+        client(ssl.create_default_context(cafile=str(cert))) as http,
+    ):
+        with http.stream("GET", server.url("/v.mp4", host="localhost")) as response:
+            pieces = list(response.iter_raw())
+        with pytest.raises(httpx.ReadError, match="EOF"):  # the bare close, before the declared length
+            http.get(server.url("/v.mp4", host="localhost"))
+    assert body == b"".join(pieces)
+    # the first piece is what came with the headers, the last what is left; every other one is full
+    assert (True, [CHUNK_SIZE] * (len(pieces) - 2)) == (len(pieces) >= 4, [len(piece) for piece in pieces[1:-1]])
+
+
 def test_over_tls_a_body_of_declared_length_needs_no_close_notify(tmp_path: Path) -> None:
     """Most servers just close: with a Content-Length the body is complete when its bytes are in."""
     cert, key = self_signed(tmp_path)
