@@ -64,9 +64,11 @@ def png_of_size(size: int) -> bytes:
     return head + os.urandom(max(0, size - len(head)))
 
 
-def run_json(python: Path | str, script: Path, *args: str, timeout: float = 600.0) -> dict[str, Any]:
-    """Run ``python script args`` and parse the one JSON object it prints last on stdout."""
-    env = python_env(PYTHONPATH=str(ROOT))
+def run_json(
+    python: Path | str, script: Path, *args: str, timeout: float = 600.0, env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Run ``python script args`` (``env``: variables to add) and parse the one JSON object it prints last."""
+    env = python_env(PYTHONPATH=str(ROOT), **(env or {}))
     proc = subprocess.run(
         [str(python), str(script), *args], capture_output=True, text=True, timeout=timeout, env=env, check=False
     )

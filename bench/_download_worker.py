@@ -13,15 +13,21 @@ import os
 import time
 from pathlib import Path
 
-from aimlapi_video import VideoClient
+import httpx
+
+from aimlapi_video import Completed, VideoClient
 from bench._common import emit, peak_rss_mb, tiny_png
 from bench.peers._worker import PROMPT
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--base-url", required=True)
-    parser.add_argument("--api-key", required=True)
+    parser.add_argument("--base-url", help="the emulator, for a generation whose video is downloaded")
+    parser.add_argument("--api-key")
+    parser.add_argument("--video-url", help="download this URL instead (no emulator, no key ever sent)")
+    parser.add_argument(
+        "--httpx-transport", action="store_true", help="comparison only: httpx's own transport for the video"
+    )
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument(
         "--no-fsync", action="store_true", help="attribution only: make os.fsync a no-op to see what it costs"
@@ -36,8 +42,16 @@ def main() -> None:
         from aimlapi_video import _partfile  # noqa: PLC0415
 
         _partfile.start_writeback = lambda fd, offset, length: None  # read when a download's file is made
-    with VideoClient(args.api_key, base_url=args.base_url, sleep=lambda _: None) as client:
-        done = client.generate(tiny_png(), PROMPT).generation
+    # httpx's transport with the client's kind of TLS context (which honours SSL_CERT_FILE, as ours does)
+    video_transport = httpx.HTTPTransport(verify=httpx.create_ssl_context()) if args.httpx_transport else None
+    base_url = args.base_url or "https://127.0.0.1:9"  # with --video-url the API is never called
+    with VideoClient(
+        args.api_key or "bench-key-never-sent", base_url=base_url, video_transport=video_transport, sleep=lambda _: None
+    ) as client:
+        if args.video_url:
+            done = Completed(id="bench", status="completed", video_url=args.video_url)
+        else:
+            done = client.generate(tiny_png(), PROMPT).generation
         before = peak_rss_mb()
         c0, w0 = time.process_time(), time.perf_counter()
         client.download(done, args.out, overwrite=True)  # its URL, as curl is given it: no status check

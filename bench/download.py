@@ -114,4 +114,68 @@ def run(*, quick: bool) -> dict[str, Any]:
             else:
                 row["curl_error"] = "curl not found on PATH"
             rows.append(row)
-    return {"rows": rows}
+        tls = _over_tls(MB if quick else 200 * MB, 1 if quick else 5, Path(tmp), curl)
+    return {"rows": rows, "tls": tls}
+
+
+def _tls_certificate(directory: Path) -> tuple[Path, Path]:
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+            "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=DNS:localhost",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )  # fmt: skip
+    return cert, key
+
+
+def _over_tls(size: int, reps: int, tmp: Path, curl: str | None) -> dict[str, Any]:
+    """The same download from an https server on loopback (the real video host is https): ours, the same
+    ``VideoClient.download`` through httpx's own transport, and ``curl -o``; each facade run a fresh process."""
+    if not curl or not shutil.which("openssl"):
+        return {"size_mb": size / MB, "error": "curl or openssl not found on PATH"}
+    cert, key = _tls_certificate(tmp)
+    out, curl_out = tmp / "facade-tls.mp4", tmp / "curl-tls.mp4"
+    server = subprocess.Popen(
+        [str(MAIN_PYTHON), str(BENCH / "_tls_serve.py"), "--cert", str(cert), "--key", str(key), "--bytes", str(size)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        url = f"https://localhost:{server.stdout.readline().split()[1]}/video.mp4"
+        env = {"SSL_CERT_FILE": str(cert)}  # the client's TLS context (httpx.create_ssl_context) trusts it
+        walls: dict[str, list[float]] = {"ours": [], "httpx": []}
+        curl_s: list[float] = []
+        for _ in range(reps):
+            for name, flags in (("ours", ()), ("httpx", ("--httpx-transport",))):
+                result = run_json(MAIN_PYTHON, BENCH / "_download_worker.py", "--video-url", url, "--out", str(out),
+                                  *flags, env=env)  # fmt: skip
+                out.unlink()
+                if result["bytes"] != size:
+                    raise RuntimeError(f"downloaded {result['bytes']} bytes over TLS, expected {size}")
+                walls[name].append(result["wall_s"])
+            proc = subprocess.run(
+                [curl, "-s", "-S", "-f", "--cacert", str(cert), "-o", str(curl_out), "-w", "%{time_total}", url],
+                capture_output=True, text=True, check=True, timeout=600,
+            )  # fmt: skip
+            curl_out.unlink()
+            curl_s.append(float(proc.stdout.strip()))
+    finally:
+        server.terminate()
+        server.wait(30)
+        if server.stdout is not None:
+            server.stdout.close()
+    return {
+        "size_mb": size / MB,
+        "reps": reps,
+        "mb_per_s": spread([size / MB / s for s in walls["ours"]]),
+        "httpx_mb_per_s": spread([size / MB / s for s in walls["httpx"]]),
+        "curl_mb_per_s": spread([size / MB / s for s in curl_s]),
+        "ratio": ratios(curl_s, walls["ours"]),
+        "ratio_vs_httpx": ratios(walls["httpx"], walls["ours"]),
+    }

@@ -120,7 +120,31 @@ def _download(r: dict[str, Any]) -> list[str]:
             f"| {_s(row['rss_growth_mb'], '{:.1f}')} | {row['cpu_s']['median']:.3f} "
             f"| {ratio(row, 'ratio_no_fsync')} | {ratio(row, 'ratio_plain')} |"
         )
-    return [*out, ""]
+    return [*out, "", *_download_tls(r.get("tls"))]
+
+
+def _download_tls(tls: dict[str, Any] | None) -> list[str]:
+    if tls is None:
+        return []
+    out = [
+        f"Over TLS ({tls['size_mb']:g} MB from an https server on loopback, `bench/_tls_serve.py`, as the real "
+        "video host is https): the same durable `VideoClient.download`, once through its own transport and once "
+        "through httpx's (passed as `video_transport`), each in a fresh process, against `curl -o --cacert`. "
+        "Informational: the targets above are for plain loopback.",
+        "",
+    ]
+    if "error" in tls:
+        return [*out, f"Could not run: {tls['error']}.", ""]
+    return [
+        *out,
+        "| size | runs | MB/s (median) | through httpx's transport MB/s (median) | curl MB/s (median) "
+        "| ratio vs curl -o (min / median / max) | ratio vs httpx's transport (min / median / max) |",
+        "|---|---|---|---|---|---|---|",
+        f"| {tls['size_mb']:g} MB | {tls['reps']} | {tls['mb_per_s']['median']:.0f} "
+        f"| {tls['httpx_mb_per_s']['median']:.0f} | {tls['curl_mb_per_s']['median']:.0f} | {_s(tls['ratio'])} "
+        f"| {_s(tls['ratio_vs_httpx'])} |",
+        "",
+    ]
 
 
 def _startup(r: dict[str, Any]) -> list[str]:

@@ -69,6 +69,13 @@ def test_download_is_compared_with_plain_and_durable_curl(quick: tuple[dict[str,
         assert compared or row["curl_error"] == "curl not found on PATH"
 
 
+def test_download_over_tls_compares_with_curl_and_httpx(quick: tuple[dict[str, Any], str]) -> None:
+    """The https run has both ratios (or says why not), and its table is in the report."""
+    tls = quick[0]["download"]["tls"]
+    assert {"ratio", "ratio_vs_httpx"} <= tls.keys() or tls["error"] == "curl or openssl not found on PATH"
+    assert "Over TLS (1 MB" in quick[1]
+
+
 def test_report_has_every_section_and_target(quick: tuple[dict[str, Any], str]) -> None:
     results, text = quick
     for heading in ("## Targets", "## 1.", "## 2.", "## 3.", "## 4.", "## 5.", "## 6."):
