@@ -114,7 +114,7 @@ def run(*, quick: bool) -> dict[str, Any]:
             else:
                 row["curl_error"] = "curl not found on PATH"
             rows.append(row)
-        tls = _over_tls(MB if quick else 200 * MB, 1 if quick else 5, Path(tmp), curl)
+        tls = _over_tls(MB if quick else 200 * MB, 1 if quick else 9, Path(tmp), curl)
     return {"rows": rows, "tls": tls}
 
 
