@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 import pytest
 
 from aimlapi_video.testing import FakeAIMLAPI, Scenario
-from tests.e2e.harness import Client, Live, Recorder, Start
+from tests.e2e.harness import Client, Live, Recorder, Start, closed_port
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
@@ -64,11 +63,7 @@ def start(mode: str, stopping: list[threading.Thread]) -> Iterator[Start]:
 @pytest.fixture
 def offline(mode: str) -> Iterator[Client]:
     """A client of ``mode`` whose base URL is a closed port on 127.0.0.1: every connection is refused."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    client = Client(mode, base_url=f"http://127.0.0.1:{port}", api_key="any-key-123")
+    client = Client(mode, base_url=f"http://127.0.0.1:{closed_port()}", api_key="any-key-123")
     yield client
     client.close()
 

@@ -7,6 +7,7 @@ sockets. Only time is faked: the clients' ``sleep`` records and advances a :clas
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -103,3 +104,11 @@ Start = Callable[..., Live]
 def notes(exc: BaseException) -> str:
     """All notes added to ``exc``, one per line."""
     return "\n".join(getattr(exc, "__notes__", []))
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on: connecting to it is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port

@@ -6,11 +6,12 @@ from __future__ import annotations
 import contextlib
 import socket
 import ssl
-import subprocess
 import threading
 from pathlib import Path
 from types import TracebackType
 from typing import Self
+
+from bench._tls_serve import read_head, self_signed
 
 _TIMEOUT = 10.0  # a bound on every server-side wait; reached only when a test fails
 
@@ -71,13 +72,7 @@ class Scripted:
     def _answer(self, raw: socket.socket, answer: bytes) -> None:
         conn = self._tls.wrap_socket(raw, server_side=True) if self._tls else raw
         with conn:
-            head = b""
-            while b"\r\n\r\n" not in head:
-                data = conn.recv(65536)
-                if not data:
-                    break
-                head += data
-            self.requests.append(head)
+            self.requests.append(read_head(conn))
             conn.sendall(answer)
             if isinstance(conn, ssl.SSLSocket) and self._close_notify:
                 with contextlib.suppress(OSError):  # the client may close without answering close_notify
@@ -99,17 +94,9 @@ class Scripted:
             raise AssertionError(f"the scripted server failed: {self.errors!r}")
 
 
-def self_signed(directory: Path, names: str = "DNS:localhost,IP:127.0.0.1") -> tuple[Path, Path]:
-    """A certificate for ``names`` (a subjectAltName value) and its key, made with the openssl command."""
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=localhost",
-            "-addext", f"subjectAltName={names}",
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )  # fmt: skip
-    return cert, key
+def tls_contexts(directory: Path, names: str = "DNS:localhost,IP:127.0.0.1") -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A server context with a fresh self-signed certificate for ``names``, and a client context trusting it."""
+    cert, key = self_signed(directory, names)
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(cert, key)
+    return server, ssl.create_default_context(cafile=str(cert))

@@ -21,8 +21,8 @@ import pytest
 from aimlapi_video import DownloadError
 from aimlapi_video._download import download_sync
 from aimlapi_video._videohttp import CHUNK_SIZE, VideoTransport, proxy_configured, translate
-from tests.e2e.harness import PNG, PROMPT, Start
-from tests.e2e.scripted import Scripted, self_signed
+from tests.e2e.harness import PNG, PROMPT, Start, closed_port
+from tests.e2e.scripted import Scripted, tls_contexts
 
 BODY = bytes(range(256)) * 40  # 10,240 bytes
 BAD_LENGTH = "invalid or conflicting Content-Length"
@@ -204,12 +204,8 @@ def test_no_answer_or_a_malformed_one_is_a_remote_protocol_error(reply: bytes) -
 
 
 def test_a_refused_connection_is_a_connect_error() -> None:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
     with client() as http, pytest.raises(httpx.ConnectError):
-        http.get(f"http://127.0.0.1:{port}/v.mp4")
+        http.get(f"http://127.0.0.1:{closed_port()}/v.mp4")
 
 
 @pytest.mark.parametrize(
@@ -284,10 +280,7 @@ def test_a_refused_answer_leaves_no_connection_open(monkeypatch: pytest.MonkeyPa
 
 def test_tls_is_verified_and_works_with_a_trusted_certificate(tmp_path: Path) -> None:
     """A self-signed certificate is refused by the default context (nothing is sent); trusted, it serves."""
-    cert, key = self_signed(tmp_path)
-    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_tls.load_cert_chain(cert, key)
-    trusting = ssl.create_default_context(cafile=str(cert))
+    server_tls, trusting = tls_contexts(tmp_path)
     reply = answer("200 OK", [("Content-Length", str(len(BODY)))], BODY)
     with Scripted([reply, reply], tls=server_tls, expect_errors=True) as server:
         with client() as http, pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
@@ -310,12 +303,10 @@ def test_over_tls_a_body_ended_by_the_close_needs_close_notify(
     """Without a length, the TLS close_notify is the only sign the body is whole: a bare close could be a cut,
     so it is refused (and the download retries). httpx takes it as the end; Content-Length bodies never
     read that far."""
-    cert, key = self_signed(tmp_path)
-    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_tls.load_cert_chain(cert, key)
+    server_tls, trusting = tls_contexts(tmp_path)
     with (
         Scripted([answer("200 OK", [], b"hello")], tls=server_tls, close_notify=close_notify) as server,
-        client(ssl.create_default_context(cafile=str(cert))) as http,
+        client(trusting) as http,
     ):
         try:
             result: tuple[object, object] = ("read", http.get(server.url("/v.mp4", host="localhost")).content)
@@ -328,15 +319,13 @@ def test_over_tls_records_are_gathered_into_full_pieces_and_a_cut_is_caught(tmp_
     """A TLS read returns one 16 KiB record: the pieces handed on are still ``CHUNK_SIZE`` long and the body
     whole; a body cut short of its length over TLS raises (``ReadError``: the connection closed without
     close_notify), which the download retries as it does a cut over plain TCP."""
-    cert, key = self_signed(tmp_path)
-    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_tls.load_cert_chain(cert, key)
+    server_tls, trusting = tls_contexts(tmp_path)
     body = os.urandom(CHUNK_SIZE * 3 + 5000)
     whole = answer("200 OK", [("Content-Length", str(len(body)))], body)
     cut = answer("200 OK", [("Content-Length", str(len(body)))], body[: CHUNK_SIZE + 100])
     with (
         Scripted([whole, cut], tls=server_tls) as server,
-        client(ssl.create_default_context(cafile=str(cert))) as http,
+        client(trusting) as http,
     ):
         with http.stream("GET", server.url("/v.mp4", host="localhost")) as response:
             pieces = list(response.iter_raw())
@@ -349,24 +338,20 @@ def test_over_tls_records_are_gathered_into_full_pieces_and_a_cut_is_caught(tmp_
 
 def test_over_tls_a_body_of_declared_length_needs_no_close_notify(tmp_path: Path) -> None:
     """Most servers just close: with a Content-Length the body is complete when its bytes are in."""
-    cert, key = self_signed(tmp_path)
-    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_tls.load_cert_chain(cert, key)
+    server_tls, trusting = tls_contexts(tmp_path)
     with (
         Scripted([answer("200 OK", [("Content-Length", "5")], b"hello")], tls=server_tls) as server,
-        client(ssl.create_default_context(cafile=str(cert))) as http,
+        client(trusting) as http,
     ):
         assert b"hello" == http.get(server.url("/v.mp4", host="localhost")).content
 
 
 def test_a_wrong_host_name_is_refused(tmp_path: Path) -> None:
     """A trusted certificate for another name is refused: the host name is checked, not only the signature."""
-    cert, key = self_signed(tmp_path, "DNS:video.example")
-    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_tls.load_cert_chain(cert, key)
+    server_tls, trusting = tls_contexts(tmp_path, "DNS:video.example")
     with (
         Scripted([b""], tls=server_tls, expect_errors=True) as server,
-        client(ssl.create_default_context(cafile=str(cert))) as http,
+        client(trusting) as http,
         pytest.raises(httpx.ConnectError, match="Hostname mismatch"),
     ):
         http.get(server.url("/v.mp4", host="localhost"))
@@ -429,11 +414,7 @@ def test_with_a_proxy_configured_httpx_serves_the_video_and_honours_it(
     """The proxy (here: a closed port) is where the video request goes, so it never reaches the emulator."""
     live = start()
     done = live("wait", live("submit", PNG, PROMPT).id)  # the API pool exists: it saw no proxy variable
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    proxy = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    sock.close()
-    monkeypatch.setenv("HTTP_PROXY", proxy)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{closed_port()}")
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
     with pytest.raises(DownloadError, match="ConnectError"):
