@@ -19,13 +19,15 @@ from typing import Any
 
 from ._common import BENCH, MAIN_PYTHON, ratios, run_json, spread
 from ._emulator import Emulator
+from ._tls_serve import self_signed
 
 MB = 1 << 20
 
 
-def _curl(url: str, out: Path) -> float:
+def _curl(url: str, out: Path, *options: str) -> float:
+    """Seconds curl reports for fetching ``url`` to ``out`` (``options``: more curl arguments, e.g. a CA)."""
     proc = subprocess.run(
-        ["curl", "-s", "-S", "-f", "-o", str(out), "-w", "%{time_total}", url],
+        ["curl", "-s", "-S", "-f", *options, "-o", str(out), "-w", "%{time_total}", url],
         capture_output=True,
         text=True,
         check=True,
@@ -54,16 +56,20 @@ _VARIANTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _facade(args: list[str], flags: tuple[str, ...], out: Path) -> dict[str, Any]:
-    """One download in a fresh worker process; the file is removed afterwards."""
-    result = run_json(MAIN_PYTHON, BENCH / "_download_worker.py", *args, *flags)
+def _facade(
+    args: list[str], flags: tuple[str, ...], out: Path, size: int, env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """One download of ``size`` bytes in a fresh worker process; the file is removed afterwards."""
+    result = run_json(MAIN_PYTHON, BENCH / "_download_worker.py", *args, *flags, env=env)
     out.unlink()
+    if result["bytes"] != size:
+        raise RuntimeError(f"downloaded {result['bytes']} bytes, expected {size}")
     return result
 
 
-def _curl_seconds(url: str, out: Path, *, durable: bool) -> float:
+def _curl_seconds(url: str, out: Path, *options: str, durable: bool = False) -> float:
     """curl -o, optionally followed by the same fsyncs as ours; the file is removed afterwards."""
-    took = _curl(url, out) + (_fsync_file_and_dir(out) if durable else 0.0)
+    took = _curl(url, out, *options) + (_fsync_file_and_dir(out) if durable else 0.0)
     out.unlink()
     return took
 
@@ -84,12 +90,10 @@ def run(*, quick: bool) -> dict[str, Any]:
                 args = ["--base-url", emu.base_url, "--api-key", emu.api_key, "--out", str(out)]
                 # untimed: the emulator builds its MP4 at the first video request (about 12 ms), which would
                 # otherwise land on the first facade run only
-                _facade(args, (), out)
+                _facade(args, (), out, size)
                 for _ in range(reps):
                     for name, flags in _VARIANTS.items():
-                        result = _facade(args, flags, out)
-                        if result["bytes"] != size:
-                            raise RuntimeError(f"downloaded {result['bytes']} bytes, expected {size}")
+                        result = _facade(args, flags, out, size)
                         walls[name].append(result["wall_s"])
                         if name == "ours":
                             ours.append(result)
@@ -118,27 +122,12 @@ def run(*, quick: bool) -> dict[str, Any]:
     return {"rows": rows, "tls": tls}
 
 
-def _tls_certificate(directory: Path) -> tuple[Path, Path]:
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", str(key), "-out", str(cert), "-days", "2", "-subj", "/CN=localhost",
-            "-addext", "subjectAltName=DNS:localhost",
-        ],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )  # fmt: skip
-    return cert, key
-
-
 def _over_tls(size: int, reps: int, tmp: Path, curl: str | None) -> dict[str, Any]:
     """The same download from an https server on loopback (the real video host is https): ours, the same
     ``VideoClient.download`` through httpx's own transport, and ``curl -o``; each facade run a fresh process."""
     if not curl or not shutil.which("openssl"):
         return {"size_mb": size / MB, "error": "curl or openssl not found on PATH"}
-    cert, key = _tls_certificate(tmp)
+    cert, key = self_signed(tmp)
     out, curl_out = tmp / "facade-tls.mp4", tmp / "curl-tls.mp4"
     server = subprocess.Popen(
         [str(MAIN_PYTHON), str(BENCH / "_tls_serve.py"), "--cert", str(cert), "--key", str(key), "--bytes", str(size)],
@@ -153,18 +142,9 @@ def _over_tls(size: int, reps: int, tmp: Path, curl: str | None) -> dict[str, An
         curl_s: list[float] = []
         for _ in range(reps):
             for name, flags in (("ours", ()), ("httpx", ("--httpx-transport",))):
-                result = run_json(MAIN_PYTHON, BENCH / "_download_worker.py", "--video-url", url, "--out", str(out),
-                                  *flags, env=env)  # fmt: skip
-                out.unlink()
-                if result["bytes"] != size:
-                    raise RuntimeError(f"downloaded {result['bytes']} bytes over TLS, expected {size}")
+                result = _facade(["--video-url", url, "--out", str(out)], flags, out, size, env)
                 walls[name].append(result["wall_s"])
-            proc = subprocess.run(
-                [curl, "-s", "-S", "-f", "--cacert", str(cert), "-o", str(curl_out), "-w", "%{time_total}", url],
-                capture_output=True, text=True, check=True, timeout=600,
-            )  # fmt: skip
-            curl_out.unlink()
-            curl_s.append(float(proc.stdout.strip()))
+            curl_s.append(_curl_seconds(url, curl_out, "--cacert", str(cert)))
     finally:
         server.terminate()
         server.wait(30)
