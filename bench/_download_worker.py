@@ -1,5 +1,10 @@
 """Two downloads in a fresh process: ``VideoClient.download(completed, out)``, timed each; prints the wall
-times and the first one's CPU time and RSS growth.
+times, the first one's CPU time and RSS growth, and where its time went.
+
+Where the first download's time went: the first progress report comes once the first piece of the body is
+written, and the file's ``os.fsync`` is called once the whole body is. So it splits into "until the first piece
+is written" (loading the download's modules, the temporary file, connecting, the request, the answer's head and
+first piece), "the rest of the body" and "made durable" (the file's fsync, the rename, the directory's fsync).
 
 The first download of a process also loads the download's modules (about 1 ms); the second shows the steady
 pace. The baseline RSS is taken after the client exists and the job is done (imports, connection pool warm),
@@ -11,13 +16,49 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+from unittest import mock
 
 import httpx
 
-from aimlapi_video import Completed, VideoClient
+from aimlapi_video import Completed, DownloadProgress, VideoClient
 from bench._common import emit, peak_rss_mb, tiny_png
 from bench.peers._worker import PROMPT
+
+if TYPE_CHECKING:
+    from _typeshed import FileDescriptorLike
+
+
+class Phases:
+    """Times in one download: its first progress report and its first call of ``os.fsync``."""
+
+    def __init__(self) -> None:
+        self.first_piece: float | None = None
+        self.body_end: float | None = None
+
+    def on_progress(self, progress: DownloadProgress) -> None:
+        if self.first_piece is None:
+            self.first_piece = time.perf_counter()
+
+    def wrap_fsync(self, fsync: Callable[[FileDescriptorLike], None]) -> Callable[[FileDescriptorLike], None]:
+        def timed(fd: FileDescriptorLike) -> None:
+            if self.body_end is None:
+                self.body_end = time.perf_counter()
+            fsync(fd)
+
+        return timed
+
+    def split(self, start: float, end: float) -> dict[str, float]:
+        """Seconds until the first piece was written, for the rest of the body, and to make it durable."""
+        if self.first_piece is None or self.body_end is None:
+            raise RuntimeError("the download made no progress report or no fsync")
+        return {
+            "first_piece_s": self.first_piece - start,
+            "body_s": self.body_end - self.first_piece,
+            "durable_s": end - self.body_end,
+        }
 
 
 def main() -> None:
@@ -53,9 +94,12 @@ def main() -> None:
         else:
             done = client.generate(tiny_png(), PROMPT).generation
         before = peak_rss_mb()
-        c0, w0 = time.process_time(), time.perf_counter()
-        client.download(done, args.out, overwrite=True)  # its URL, as curl is given it: no status check
-        wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+        phases = Phases()
+        with mock.patch("os.fsync", phases.wrap_fsync(os.fsync)):
+            c0, w0 = time.process_time(), time.perf_counter()
+            client.download(done, args.out, overwrite=True, on_progress=phases.on_progress)  # as curl: its URL
+            end = time.perf_counter()
+        wall, cpu = end - w0, time.process_time() - c0
         rss_growth, size = peak_rss_mb() - before, args.out.stat().st_size
         args.out.unlink()
         w1 = time.perf_counter()
@@ -69,6 +113,7 @@ def main() -> None:
                 "bytes": size,
                 "rss_growth_mb": rss_growth,
                 "url": done.video_url,
+                **phases.split(w0, end),
             }
         )
 

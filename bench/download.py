@@ -24,16 +24,18 @@ from ._tls_serve import self_signed
 MB = 1 << 20
 
 
-def _curl(url: str, out: Path, *options: str) -> float:
-    """Seconds curl reports for fetching ``url`` to ``out`` (``options``: more curl arguments, e.g. a CA)."""
+def _curl(url: str, out: Path, *options: str) -> tuple[float, float]:
+    """Seconds curl reports for fetching ``url`` to ``out``, in all and until the first byte of the body
+    (``options``: more curl arguments, e.g. a CA)."""
     proc = subprocess.run(
-        ["curl", "-s", "-S", "-f", *options, "-o", str(out), "-w", "%{time_total}", url],
+        ["curl", "-s", "-S", "-f", *options, "-o", str(out), "-w", "%{time_total} %{time_starttransfer}", url],
         capture_output=True,
         text=True,
         check=True,
         timeout=600,
     )
-    return float(proc.stdout.strip())
+    total, first_byte = proc.stdout.split()
+    return float(total), float(first_byte)
 
 
 def _fsync_file_and_dir(path: Path) -> float:
@@ -67,11 +69,14 @@ def _facade(
     return result
 
 
-def _curl_seconds(url: str, out: Path, *options: str, durable: bool = False) -> float:
-    """curl -o, optionally followed by the same fsyncs as ours; the file is removed afterwards."""
-    took = _curl(url, out, *options) + (_fsync_file_and_dir(out) if durable else 0.0)
+def _curl_seconds(url: str, out: Path, *options: str, durable: bool = False) -> tuple[float, float]:
+    """curl -o, optionally followed by the same fsyncs as ours: seconds in all and until the first byte of the
+    body; the file is removed afterwards."""
+    total, first_byte = _curl(url, out, *options)
+    if durable:
+        total += _fsync_file_and_dir(out)
     out.unlink()
-    return took
+    return total, first_byte
 
 
 def run(*, quick: bool) -> dict[str, Any]:
@@ -85,6 +90,7 @@ def run(*, quick: bool) -> dict[str, Any]:
             walls: dict[str, list[float]] = {name: [] for name in _VARIANTS}
             ours: list[dict[str, Any]] = []
             curl_s: list[float] = []
+            curl_first_byte_s: list[float] = []
             durable_curl_s: list[float] = []
             with Emulator(video_bytes=size) as emu:
                 args = ["--base-url", emu.base_url, "--api-key", emu.api_key, "--out", str(out)]
@@ -98,17 +104,26 @@ def run(*, quick: bool) -> dict[str, Any]:
                         if name == "ours":
                             ours.append(result)
                     if curl:
-                        curl_s.append(_curl_seconds(ours[-1]["url"], curl_out, durable=False))
-                        durable_curl_s.append(_curl_seconds(ours[-1]["url"], curl_out, durable=True))
+                        total, first_byte = _curl_seconds(ours[-1]["url"], curl_out)
+                        curl_s.append(total)
+                        curl_first_byte_s.append(first_byte)
+                        durable_curl_s.append(_curl_seconds(ours[-1]["url"], curl_out, durable=True)[0])
             row: dict[str, Any] = {
                 "size_mb": size / MB,
                 "reps": reps,
                 "mb_per_s": spread([size / MB / r["wall_s"] for r in ours]),
                 "cpu_s": spread([r["cpu_s"] for r in ours]),
                 "rss_growth_mb": spread([r["rss_growth_mb"] for r in ours]),
+                # where a first download's time went (medians, ms), see _download_worker
+                "phases_ms": {
+                    key: spread([1000 * r[f"{key}_s"] for r in ours])["median"]
+                    for key in ("first_piece", "body", "durable", "wall")
+                },
             }
             if curl_s:
                 row["curl_mb_per_s"] = spread([size / MB / s for s in curl_s])
+                first_byte_ms = spread([1000 * s for s in curl_first_byte_s])["median"]
+                row["curl_phases_ms"] = {"first_byte": first_byte_ms, "total": spread(curl_s)["median"] * 1000}
                 row["ratio"] = ratios(curl_s, walls["ours"])
                 row["ratio_later"] = ratios(curl_s, [r["later_wall_s"] for r in ours])
                 row["durable_curl_mb_per_s"] = spread([size / MB / s for s in durable_curl_s])
@@ -144,7 +159,7 @@ def _over_tls(size: int, reps: int, tmp: Path, curl: str | None) -> dict[str, An
             for name, flags in (("ours", ()), ("httpx", ("--httpx-transport",))):
                 result = _facade(["--video-url", url, "--out", str(out)], flags, out, size, env)
                 walls[name].append(result["wall_s"])
-            curl_s.append(_curl_seconds(url, curl_out, "--cacert", str(cert)))
+            curl_s.append(_curl_seconds(url, curl_out, "--cacert", str(cert))[0])
     finally:
         server.terminate()
         server.wait(30)

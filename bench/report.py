@@ -120,7 +120,32 @@ def _download(r: dict[str, Any]) -> list[str]:
             f"| {_s(row['rss_growth_mb'], '{:.1f}')} | {row['cpu_s']['median']:.3f} "
             f"| {ratio(row, 'ratio_no_fsync')} | {ratio(row, 'ratio_plain')} |"
         )
-    return [*out, "", *_download_tls(r.get("tls"))]
+    return [*out, "", *_download_phases(r["rows"]), *_download_tls(r.get("tls"))]
+
+
+def _download_phases(rows: list[dict[str, Any]]) -> list[str]:
+    """Where a first download's time went, beside curl's (medians): the fixed costs that decide small sizes."""
+    out = [
+        "Where the first download's time goes (medians in ms; ours from its first progress report, written once "
+        "the first piece of the body is on disk, and from its first `os.fsync`; curl's from its "
+        "`time_starttransfer`, its first byte, and `time_total`). `curl -o` makes nothing durable.",
+        "",
+        "| size | ours: until the first piece is written | ours: rest of the body | ours: made durable (fsync, "
+        "rename, directory fsync) | ours: total | curl: until the first byte | curl: rest | curl: total |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        ours, curl = row["phases_ms"], row.get("curl_phases_ms")
+        theirs = (
+            f"{curl['first_byte']:.1f} | {curl['total'] - curl['first_byte']:.1f} | {curl['total']:.1f}"
+            if curl
+            else "n/a | n/a | n/a"
+        )
+        out.append(
+            f"| {row['size_mb']:g} MB | {ours['first_piece']:.1f} | {ours['body']:.1f} | {ours['durable']:.1f} "
+            f"| {ours['wall']:.1f} | {theirs} |"
+        )
+    return [*out, ""]
 
 
 def _download_tls(tls: dict[str, Any] | None) -> list[str]:

@@ -69,6 +69,19 @@ def test_download_is_compared_with_plain_and_durable_curl(quick: tuple[dict[str,
         assert compared or row["curl_error"] == "curl not found on PATH"
 
 
+def test_download_splits_the_first_download_into_phases(quick: tuple[dict[str, Any], str]) -> None:
+    """Each size says where its first download's time went (every phase took some time, and none took longer
+    than the whole), beside curl's first byte, and the report shows it."""
+    results, text = quick
+    for row in results["download"]["rows"]:
+        phases = row["phases_ms"]
+        assert {"first_piece", "body", "durable", "wall"} == phases.keys()
+        assert all(0 < phases[key] <= phases["wall"] for key in ("first_piece", "body", "durable"))
+        curl = row.get("curl_phases_ms")
+        assert curl is None or 0 < curl["first_byte"] < curl["total"]
+    assert "ours: until the first piece is written" in text
+
+
 def test_download_over_tls_compares_with_curl_and_httpx(quick: tuple[dict[str, Any], str]) -> None:
     """The https run has both ratios (or says why not), and its table is in the report."""
     tls = quick[0]["download"]["tls"]
