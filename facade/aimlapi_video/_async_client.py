@@ -13,8 +13,10 @@ import httpx
 if TYPE_CHECKING:
     import asyncio
 
+    from aiml_api_client.models import CreateVideoGenerationRequest
+
 from . import _engine as engine
-from ._common import LIMITS, ClientBase, check_id, check_wait, http_timeout, user_agent
+from ._common import LIMITS, ClientBase, check_id, check_wait, heavy_inputs, http_timeout, user_agent
 from ._drivers import ASYNC_HOOKS, adrive, adrive_iter, calling
 from ._engine import Action, Create, Emit, Fetch, Save, Sleep
 from ._media import DEFAULT_MAX_AUDIO_BYTES, DEFAULT_MAX_IMAGE_BYTES, AudioSource, ImageSource
@@ -177,6 +179,15 @@ class AsyncVideoClient(ClientBase):
             case Emit():
                 return None
 
+    async def _encoded(self, arguments: Mapping[str, Any]) -> CreateVideoGenerationRequest:
+        """``_body``: on the loop for small inputs, else in a worker thread (``heavy_inputs``), so reading and
+        encoding a large image does not stall the other jobs' status checks and downloads."""
+        if not heavy_inputs(arguments):
+            return self._body(arguments)
+        import asyncio  # noqa: PLC0415  (already loaded: see __init__)
+
+        return await asyncio.to_thread(self._body, arguments)
+
     async def submit(
         self,
         image: ImageSource,
@@ -193,7 +204,7 @@ class AsyncVideoClient(ClientBase):
         extra: Mapping[str, Any] | None = None,
     ) -> Job:
         """Create a generation and return right after the POST, with its id. Inputs are checked first."""
-        body = self._body(locals())
+        body = await self._encoded(locals())
         return await adrive(engine.submit(body, self._settings), self._perform)
 
     async def get(self, generation_id: str) -> GenerationState:
@@ -252,5 +263,8 @@ class AsyncVideoClient(ClientBase):
         extra: Mapping[str, Any] | None = None,
     ) -> GenerationResult:
         """Submit, wait and (with ``output``) download, in one call. ``on_submitted`` gets the id first."""
-        done, path = await adrive(self._generate_plan(locals()), self._perform)
+        arguments = locals()
+        dest = self._generate_checks(arguments)
+        body = await self._encoded(arguments)
+        done, path = await adrive(self._generate_plan(arguments, dest, body), self._perform)
         return GenerationResult(generation=done, path=path)

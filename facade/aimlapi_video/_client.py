@@ -211,5 +211,7 @@ class VideoClient(ClientBase):
         extra: Mapping[str, Any] | None = None,
     ) -> GenerationResult:
         """Submit, wait and (with ``output``) download, in one call. ``on_submitted`` gets the id first."""
-        done, path = drive(self._generate_plan(locals()), self._perform)
+        arguments = locals()
+        dest = self._generate_checks(arguments)
+        done, path = drive(self._generate_plan(arguments, dest, self._body(arguments)), self._perform)
         return GenerationResult(generation=done, path=path)

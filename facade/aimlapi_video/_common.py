@@ -16,6 +16,7 @@ from . import _engine as engine
 from ._config import DEFAULT_TIMEOUT, BearerAuth, resolve_api_key, resolve_base_url
 from ._engine import Save, Settings, Steps
 from ._errors import InvalidInputError
+from ._media import encoding_size
 from ._models import Completed, DownloadProgress
 from ._polling import PollSchedule
 from ._request import REQUEST_OPTIONS, build_request
@@ -28,6 +29,18 @@ if TYPE_CHECKING:
 
 
 LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+
+#: Inputs larger than this (image and audio together) are read and encoded in a worker thread by
+#: ``AsyncVideoClient``: encoding takes about 1 ms per MB, time in which every other job on the loop would stall.
+#: Smaller ones are encoded on the loop, where a thread hop would cost more than the work.
+OFF_LOOP_BYTES = 1 << 20
+
+
+def heavy_inputs(arguments: Mapping[str, Any]) -> bool:
+    """Whether a public method's ``image`` and ``audio`` arguments are worth encoding off the event loop: more
+    than ``OFF_LOOP_BYTES`` together, or a file object whose size cannot be told."""
+    sizes = [encoding_size(arguments["image"]), encoding_size(arguments["audio"])]
+    return None in sizes or sum(size or 0 for size in sizes) > OFF_LOOP_BYTES
 
 
 def user_agent() -> str:
@@ -166,18 +179,26 @@ class ClientBase:
             **options,
         )
 
-    def _generate_plan(self, arguments: Mapping[str, Any]) -> Steps[tuple[Completed, Path | None]]:
-        """The steps of ``generate`` from its ``locals()``; every argument is checked now, before any request."""
+    @staticmethod
+    def _generate_checks(arguments: Mapping[str, Any]) -> Path | None:
+        """``generate``'s arguments other than the request's, checked before the (possibly long) encoding; the
+        destination, if any."""
         dest = check_output(arguments["output"], arguments["overwrite"])
-        callbacks = {name: arguments[name] for name in ("on_progress", "on_submitted")}
-        check_wait(arguments["timeout"], **callbacks)
+        check_wait(arguments["timeout"], on_progress=arguments["on_progress"], on_submitted=arguments["on_submitted"])
+        return dest
+
+    def _generate_plan(
+        self, arguments: Mapping[str, Any], dest: Path | None, body: CreateVideoGenerationRequest
+    ) -> Steps[tuple[Completed, Path | None]]:
+        """The steps of ``generate`` from its ``locals()``, once ``_generate_checks`` and ``_body`` have passed."""
         return engine.generate(
-            self._body(arguments),
+            body,
             self._settings,
             output=dest,
             overwrite=arguments["overwrite"],
             timeout=arguments["timeout"],
-            **callbacks,
+            on_progress=arguments["on_progress"],
+            on_submitted=arguments["on_submitted"],
         )
 
     def _download_plan(

@@ -370,6 +370,23 @@ def _encode_any(source: object, kind: _Kind, name: str, max_bytes: int) -> str:
     return _encode(_read_chunks(read, name, what, max_bytes), kind, name, what)
 
 
+def encoding_size(source: object) -> int | None:
+    """About how many bytes encoding ``source`` would read, found without reading it: ``None`` for a file object
+    that cannot seek. A URL, and an input that will be refused at once (no such file, wrong type), count 0."""
+    if isinstance(source, bytes | bytearray):
+        return len(source)
+    if isinstance(source, str) and source[:5].lower() == "data:":
+        return len(source)  # checked, not encoded, but the check reads all of it
+    if isinstance(source, str) and re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", source):
+        return 0
+    if isinstance(source, str | os.PathLike):
+        try:
+            return os.stat(source).st_size
+        except (OSError, TypeError, ValueError):
+            return 0
+    return _remaining(source) if callable(getattr(source, "read", None)) else 0
+
+
 def encode_image(source: ImageSource, *, name: str = "image", max_bytes: int = DEFAULT_MAX_IMAGE_BYTES) -> str:
     """The ``image_url`` value for ``source``: an http(s) URL, a checked data URI, or a file/bytes encoded.
 
