@@ -13,7 +13,7 @@ import pytest
 from aimlapi_video.cli._runtime import NoQueryStrings, configure_logging
 from aimlapi_video.testing import Counters, FakeAIMLAPI, Fault, JobPlan, Outcome, Scenario
 
-from .conftest import Cli, counters_delta, error_line, is_mp4
+from .conftest import Cli, counters_delta, data_uri_bytes, error_line, is_mp4
 
 PROMPT = "The lady smiles"
 ERROR_KEYS = {"id", "status", "error", "exit_code"}
@@ -338,3 +338,51 @@ def test_logging_keeps_one_query_filter_however_often_it_is_configured(httpx_fil
     for _ in range(3):
         configure_logging(debug=False, base_url=None)
     assert 1 == sum(isinstance(f, NoQueryStrings) for f in logging.getLogger("httpx").filters)
+
+
+def test_an_image_over_the_cap_names_the_option_that_raises_it(cli: Cli, fake: FakeAIMLAPI) -> None:
+    """The hint names ``--max-image-mb`` (what a command-line user can change), not the client's argument."""
+    big = cli.workdir / "big.png"
+    big.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(2 << 20))
+    before = fake.counters
+
+    result = cli.run(fake, "submit", str(big), "-p", PROMPT, "--max-image-mb", "1")
+
+    assert 2 == result.returncode
+    assert Counters() == counters_delta(before, fake.counters)
+    expected = f"error: image: '{big}' is 2.0 MB > 1 MB cap; --max-image-mb raises it, or pass an https URL instead"
+    assert expected == error_line(result)
+
+
+@pytest.mark.parametrize("command", ["submit", "generate"])
+def test_max_image_mb_lets_a_larger_image_through(cli: Cli, fake: FakeAIMLAPI, command: str) -> None:
+    """An image over the default 10 MB cap is refused by default and sent with a higher ``--max-image-mb``."""
+    big = cli.workdir / "big.png"
+    content = b"\x89PNG\r\n\x1a\n" + bytes(11 << 20)
+    big.write_bytes(content)
+    output = ("-o", str(cli.workdir / "out.mp4")) if command == "generate" else ()
+
+    refused = cli.run(fake, command, str(big), "-p", PROMPT, *output)
+    sent = cli.run(fake, command, str(big), "-p", PROMPT, *output, "--max-image-mb", "12")
+
+    assert (2, 0) == (refused.returncode, sent.returncode), sent.stderr
+    assert "--max-image-mb raises it" in error_line(refused)
+    assert content == data_uri_bytes(str(fake.jobs[-1].request["image_url"]))
+
+
+def test_an_audio_over_its_cap_names_its_option(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
+    """The same for ``--audio`` and ``--max-audio-mb``, in a dry run too (nothing is sent either way)."""
+    song = cli.workdir / "song.mp3"
+    song.write_bytes(b"ID3" + bytes(2 << 20))
+
+    result = cli.run(fake, "submit", str(png), "-p", PROMPT, "--audio", str(song), "--max-audio-mb", "1", "--dry-run")
+
+    assert 2 == result.returncode
+    assert error_line(result).endswith("cap; --max-audio-mb raises it, or pass an https URL instead")
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "ten"])
+def test_max_image_mb_must_be_a_positive_number(cli: Cli, fake: FakeAIMLAPI, png: Path, value: str) -> None:
+    result = cli.run(fake, "submit", str(png), "-p", PROMPT, "--max-image-mb", value)
+    assert 2 == result.returncode
+    assert "--max-image-mb" in result.stderr

@@ -18,10 +18,12 @@ import attrs
 import click
 
 from .._choices import DURATIONS, RESOLUTIONS, SHOT_TYPES
+from .._media import DEFAULT_MAX_AUDIO_BYTES, DEFAULT_MAX_IMAGE_BYTES
 from ._generation import check_output, dry_run_body, finish, journalled_submit, output_for, update_journal
-from ._runtime import EXIT, Interrupted, Options, common, emit, summary, usage_error
+from ._runtime import EXIT, Caps, Interrupted, Options, common, emit, summary, usage_error
 
 F = TypeVar("F", bound=Callable[..., Any])
+_MB = 1 << 20  # as the library counts a megabyte in its messages
 
 
 def _parse_extra(pairs: tuple[str, ...]) -> dict[str, Any] | None:
@@ -62,11 +64,33 @@ def request_options(f: F) -> F:
             click.option(
                 "--extra", multiple=True, metavar="KEY=VALUE", help="A field the spec lacks (VALUE as JSON or text)."
             ),
+            click.option(
+                "--max-image-mb",
+                type=click.FloatRange(min=0, min_open=True),
+                default=DEFAULT_MAX_IMAGE_BYTES / _MB,
+                show_default=True,
+                help="Refuse a larger local image before sending (a URL is passed on unchecked).",
+            ),
+            click.option(
+                "--max-audio-mb",
+                type=click.FloatRange(min=0, min_open=True),
+                default=DEFAULT_MAX_AUDIO_BYTES / _MB,
+                show_default=True,
+                help="The same for --audio.",
+            ),
             click.option("--dry-run", is_flag=True, help="Print the request (Base64 elided) and send nothing."),
         ]
     ):
         f = decorator(f)
     return f
+
+
+def _caps(fields: dict[str, Any]) -> Caps:
+    """The client's size caps from ``--max-image-mb`` and ``--max-audio-mb`` (taken out of ``fields``)."""
+    return {
+        "max_image_bytes": max(1, int(fields.pop("max_image_mb") * _MB)),
+        "max_audio_bytes": max(1, int(fields.pop("max_audio_mb") * _MB)),
+    }
 
 
 def _options(
@@ -132,15 +156,16 @@ def generate(
     **fields: Any,
 ) -> dict[str, Any] | None:
     """Submit IMAGE with a prompt, wait for the video, and download it."""
+    caps = _caps(fields)
     options = _options(**fields)
     if dry_run:
-        click.echo(json.dumps(dry_run_body(image, prompt, options), indent=2))
+        click.echo(json.dumps(dry_run_body(image, prompt, options, caps), indent=2))
         return None
     # Without -o the video goes to <id>.mp4 here, a name known only after the submit; the directory is checked now.
     dest = check_output(output, overwrite) if output is not None else None
     if output is None:
         check_output(Path("video.mp4"), overwrite=True)
-    with opts.client() as client:
+    with opts.client(**caps) as client:
         generation_id, dest = journalled_submit(
             opts, client=client, image=image, prompt=prompt, options=options, output=dest, name_by_id=output is None
         )
@@ -156,11 +181,12 @@ def generate(
 @common
 def submit(opts: Options, *, image: str, prompt: str, dry_run: bool, **fields: Any) -> dict[str, Any] | None:
     """Submit IMAGE with a prompt; print the generation id and exit."""
+    caps = _caps(fields)
     options = _options(**fields)
     if dry_run:
-        click.echo(json.dumps(dry_run_body(image, prompt, options), indent=2))
+        click.echo(json.dumps(dry_run_body(image, prompt, options, caps), indent=2))
         return None
-    with opts.client() as client:
+    with opts.client(**caps) as client:
         generation_id, _ = journalled_submit(
             opts, client=client, image=image, prompt=prompt, options=options, output=None
         )

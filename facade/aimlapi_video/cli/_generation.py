@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ._journal import Journal
 
 
-from ._runtime import Interrupted, NothingSent, Options, interrupts_deferred, summary
+from ._runtime import Caps, Interrupted, NothingSent, Options, interrupts_deferred, summary
 
 
 def describe(value: str | None) -> str | None:
@@ -32,10 +32,10 @@ def describe(value: str | None) -> str | None:
     return describe_data_uri(value)
 
 
-def dry_run_body(image: str, prompt: str, options: dict[str, Any]) -> dict[str, Any]:
+def dry_run_body(image: str, prompt: str, options: dict[str, Any], caps: Caps) -> dict[str, Any]:
     from .._request import build_request  # noqa: PLC0415
 
-    body = build_request(image, prompt, **options).to_dict()
+    body = build_request(image, prompt, **options, **caps).to_dict()
     return {key: describe(value) if isinstance(value, str) else value for key, value in body.items()}
 
 

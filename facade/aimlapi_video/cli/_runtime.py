@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypedDict, TypeVar, Unpack
 
 import attrs
 import click
@@ -29,6 +29,17 @@ if TYPE_CHECKING:
 
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Caps(TypedDict, total=False):
+    """The client's size caps, from ``--max-image-mb`` and ``--max-audio-mb``."""
+
+    max_image_bytes: int
+    max_audio_bytes: int
+
+
+#: The library's hints name a client's arguments; here each is the command-line option that sets it.
+_OPTION_NAMES = {"the client's max_image_bytes=": "--max-image-mb", "the client's max_audio_bytes=": "--max-audio-mb"}
 
 #: Exit codes, documented in the README.
 EXIT = {"done": 0, "failed": 1, "usage": 2, "api": 3, "timeout": 4, "uncertain": 5, "interrupted": 130}
@@ -108,14 +119,17 @@ class Options:
             click.echo(f"warning: {self.api_key_file} is readable by other users (chmod 600 it)", err=True)
         return text.strip()
 
-    def client(self, base_url: str | None = None) -> VideoClient:
+    def client(self, base_url: str | None = None, **caps: Unpack[Caps]) -> VideoClient:
+        """The client for a command, with the size caps of ``--max-image-mb`` and ``--max-audio-mb`` if given."""
         from .. import PollSchedule, VideoClient  # noqa: PLC0415
 
         schedule = None
         if self.poll_interval is not None:
             gap = self.poll_interval
             schedule = PollSchedule(first_delay=gap, growth=1.0, max_delay=gap, jitter=0.0)
-        return VideoClient(self.api_key(), base_url=base_url or self.base_url, poll_schedule=schedule, sleep=pausing)
+        return VideoClient(
+            self.api_key(), base_url=base_url or self.base_url, poll_schedule=schedule, sleep=pausing, **caps
+        )
 
     def journal(self) -> Journal:
         from ._journal import Journal  # noqa: PLC0415
@@ -240,6 +254,8 @@ def run_command(opts: Options, body: Callable[[], dict[str, Any] | None]) -> NoR
             traceback.print_exc()
         code = exit_code_for(exc)
         message = "interrupted" if isinstance(exc, KeyboardInterrupt) else " ".join(str(exc).split())  # one line
+        for library, option in _OPTION_NAMES.items():  # a hint naming a client argument names the CLI's option
+            message = message.replace(library, option)
         notes = [n for n in getattr(exc, "__notes__", []) if "generation id" in n]
         click.echo(f"error: {message}" + (f" [{notes[-1]}]" if notes else ""), err=True)  # the CLI's own note is last
         if opts.as_json:
