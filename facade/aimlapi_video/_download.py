@@ -215,11 +215,17 @@ class _DownloadCore:
         self.offset += size
         return self.progress
 
-    def on_body_end(self) -> _Verdict:
-        """The body ended cleanly: done if complete, else a short body, retried (resuming if possible)."""
+    def on_body_end(self, whole: Callable[[], bool | None]) -> _Verdict:
+        """The body ended cleanly: done if complete, else a short body, retried (resuming if possible).
+
+        Without a declared length, the end of the body may be a connection that closed early; ``whole`` (the
+        saved file read as MP4 boxes, ``_mp4``) is then asked, and a video that ends inside a box is retried.
+        """
         expected = self.total if self.total is not None else self._end
         if expected is not None and self.offset < expected:
             return self._retry(f"body cut off at byte {self.offset} of {expected}")
+        if expected is None and whole() is False:
+            return self._retry(f"body of undeclared length ended inside an MP4 box, at byte {self.offset}")
         self.total = self.offset
         return _DONE
 
@@ -339,7 +345,7 @@ def download_sync(
                         part.keep(core.offset)
                         for chunk in response.iter_bytes():
                             part.write(chunk)
-                        verdict = core.on_body_end()
+                        verdict = core.on_body_end(part.whole_mp4)
                 finally:
                     response.close()
             except httpx.HTTPError as exc:
@@ -385,7 +391,7 @@ async def download_async(
                         part.keep(core.offset)
                         async for chunk in response.aiter_bytes():
                             part.write(chunk)
-                        verdict = core.on_body_end()
+                        verdict = core.on_body_end(part.whole_mp4)
                 finally:
                     await response.aclose()
             except httpx.HTTPError as exc:

@@ -127,6 +127,14 @@ class PartFile:
             self._next_report = progress.bytes_done + self.report_every
             self.on_progress(progress)
 
+    def whole_mp4(self) -> bool | None:
+        """Whether the bytes written so far are whole MP4 boxes (``_mp4.whole_mp4``), read back from the file."""
+        from ._mp4 import whole_mp4  # noqa: PLC0415  (only for a body of undeclared length, which is rare)
+
+        self._file.flush()
+        with open(self.path, "rb") as saved:
+            return whole_mp4(saved, self._size)
+
     def commit(self) -> None:
         """``sync`` then ``place``: the whole save, for the synchronous shell."""
         self.sync()

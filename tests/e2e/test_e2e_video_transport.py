@@ -8,6 +8,7 @@ mode; the download's own behaviour over it is covered in both modes by test_e2e_
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import ssl
@@ -19,13 +20,15 @@ import httpx
 import pytest
 
 from aimlapi_video import DownloadError
-from aimlapi_video._download import download_sync
+from aimlapi_video._download import download_async, download_sync
 from aimlapi_video._videohttp import CHUNK_SIZE, VideoTransport, proxy_configured, translate
+from aimlapi_video.testing._mp4 import build_mp4
 from tests.e2e.harness import PNG, PROMPT, Start, closed_port
 from tests.e2e.scripted import Scripted, tls_contexts
 
 BODY = bytes(range(256)) * 40  # 10,240 bytes
 BAD_LENGTH = "invalid or conflicting Content-Length"
+MP4 = build_mp4()
 
 
 def verifying() -> ssl.SSLContext:
@@ -344,6 +347,34 @@ def test_over_tls_a_body_of_declared_length_needs_no_close_notify(tmp_path: Path
         client(trusting) as http,
     ):
         assert b"hello" == http.get(server.url("/v.mp4", host="localhost")).content
+
+
+@pytest.mark.parametrize("transport", ["VideoTransport", "httpx-async"])
+def test_over_tls_an_mp4_ended_by_the_close_is_refetched_when_cut(tmp_path: Path, transport: str) -> None:
+    """A video without a length, cut and closed: this transport sees a cut only as a bare close (so here the
+    server sends close_notify), httpx's async one never does (so here it just closes). Either way the saved
+    file's MP4 boxes show the cut, and the download fetches it again."""
+    server_tls, trusting = tls_contexts(tmp_path)
+    cut, whole = answer("200 OK", [], MP4[:-300]), answer("200 OK", [], MP4)
+    out = tmp_path / "v.mp4"
+    sync = transport == "VideoTransport"
+    with Scripted([cut, whole], tls=server_tls, close_notify=sync) as server:
+        url = server.url("/v.mp4", host="localhost")
+        if sync:
+            with client(trusting) as http:
+                download_sync(http, url, out, sleep=lambda _: None)
+        else:
+
+            async def fetch() -> None:
+                async with httpx.AsyncClient(verify=trusting) as http:
+                    await download_async(http, url, out, sleep=_no_sleep)
+
+            asyncio.run(fetch())
+    assert (MP4, 2) == (out.read_bytes(), len(server.requests))
+
+
+async def _no_sleep(_: float) -> None:
+    return None
 
 
 def test_a_wrong_host_name_is_refused(tmp_path: Path) -> None:

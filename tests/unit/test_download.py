@@ -27,9 +27,11 @@ from aimlapi_video._download import (
     download_sync,
 )
 from aimlapi_video._errors import DownloadError, InvalidInputError, VideoUrlExpiredError
+from aimlapi_video.testing._mp4 import build_mp4
 
 URL = "https://cdn.example.com/videos/abc.mp4?X-Signature=SECRET-SIGNATURE&Expires=99"
 VIDEO = bytes(range(256)) * 40  # 10 240 bytes, not all alike, so misplaced bytes show
+MP4 = build_mp4()  # a real MP4 (ftyp, moov, mdat), for the checks of bodies without a declared length
 
 Reply = Callable[[httpx.Request], httpx.Response]
 
@@ -214,6 +216,44 @@ def test_unknown_length_is_reported_as_none_until_the_final_event(mode: str, tmp
     saved = download(mode, Host(lambda request: unsized), tmp_path / "v.mp4", on_progress=events.append)
     assert bytes(2500) == saved.read_bytes()
     assert [DownloadProgress(2500, None), DownloadProgress(2500, 2500)] == events
+
+
+def unsized(data: bytes) -> Reply:
+    """A 200 without Content-Length (a body ended by the connection closing), whatever was asked."""
+    return lambda request: httpx.Response(200, stream=PieceStream(data, 1000))
+
+
+def test_a_video_of_undeclared_length_cut_inside_a_box_is_fetched_again(mode: str, tmp_path: Path) -> None:
+    """Without a length, a connection closed early looks like the end; the MP4's own box sizes show the cut,
+    and the next attempt gets the whole video (asking to resume where the cut one stopped)."""
+    host = Host(unsized(MP4[:-100]), unsized(MP4))
+    sleeps = Sleeps()
+    saved = download(mode, host, tmp_path / "v.mp4", sleeps=sleeps)
+    assert (MP4, 2, [0.5]) == (saved.read_bytes(), len(host.requests), sleeps.delays)
+    assert f"bytes={len(MP4) - 100}-" == host.requests[1].headers["range"]
+
+
+def test_a_video_always_cut_is_not_saved(mode: str, tmp_path: Path) -> None:
+    """Every attempt cut: DownloadError naming the cause, and nothing left on disk."""
+    with pytest.raises(DownloadError, match=r"after 3 attempts: body of undeclared length ended inside an MP4 box"):
+        download(mode, Host(unsized(MP4[:-100])), tmp_path / "v.mp4", max_attempts=3)
+    assert [] == names(tmp_path)
+
+
+def test_a_body_of_undeclared_length_that_is_not_an_mp4_is_saved_as_it_came(mode: str, tmp_path: Path) -> None:
+    """Nothing to check it against: saved, as before (a declared length is what a CDN sends)."""
+    host = Host(unsized(VIDEO))
+    assert VIDEO == download(mode, host, tmp_path / "v.mp4").read_bytes()
+    assert 1 == len(host.requests)
+
+
+def test_a_video_of_declared_length_is_not_read_back(mode: str, tmp_path: Path) -> None:
+    """A declared length is checked by counting: an MP4 cut inside a box but whole by its length is saved
+    (a host's file is what it is), with one request."""
+    odd = MP4[:-100]
+    host = Host(full(odd))
+    assert odd == download(mode, host, tmp_path / "v.mp4").read_bytes()
+    assert 1 == len(host.requests)
 
 
 def test_resumes_a_cut_off_body_with_a_range_request(mode: str, tmp_path: Path) -> None:
@@ -538,7 +578,7 @@ def test_core_resume_then_restart_when_range_is_ignored() -> None:
     assert {"Accept-Encoding": "identity"} == core.request_headers()
     assert "write" == core.on_response(200, httpx.Headers({"Content-Length": "100"})).action
     core.on_chunk(40)
-    retry = core.on_body_end()
+    retry = core.on_body_end(lambda: None)
     assert ("retry", 0.5) == (retry.action, retry.delay)
     assert "bytes=40-" == core.request_headers()["Range"]
     assert "write" == core.on_response(200, httpx.Headers({"Content-Length": "100"})).action
@@ -551,7 +591,7 @@ def test_core_rejects_a_mismatched_content_range_and_stops_resuming() -> None:
     core.request_headers()
     core.on_response(200, httpx.Headers({"Content-Length": "100"}))
     core.on_chunk(40)
-    core.on_body_end()
+    core.on_body_end(lambda: None)
     core.request_headers()
     verdict = core.on_response(206, httpx.Headers({"Content-Range": "bytes 0-99/100"}))
     assert ("retry", 0) == (verdict.action, core.offset)
