@@ -180,8 +180,8 @@ class AsyncVideoClient(ClientBase):
                 return None
 
     async def _encoded(self, arguments: Mapping[str, Any]) -> CreateVideoGenerationRequest:
-        """``_body``: on the loop for small inputs, else in a worker thread (``heavy_inputs``), so reading and
-        encoding a large image does not stall the other jobs' status checks and downloads."""
+        """``_body``: on the loop for small inputs and file objects, else in a worker thread (``heavy_inputs``), so
+        reading and encoding a large image does not stall the other jobs' status checks and downloads."""
         if not heavy_inputs(arguments):
             return self._body(arguments)
         import asyncio  # noqa: PLC0415  (already loaded: see __init__)

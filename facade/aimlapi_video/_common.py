@@ -30,17 +30,16 @@ if TYPE_CHECKING:
 
 LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
-#: Inputs larger than this (image and audio together) are read and encoded in a worker thread by
-#: ``AsyncVideoClient``: encoding takes about 1 ms per MB, time in which every other job on the loop would stall.
-#: Smaller ones are encoded on the loop, where a thread hop would cost more than the work.
+#: Inputs larger than this (image and audio together; bytes, paths and data URIs) are read and encoded in a
+#: worker thread by ``AsyncVideoClient``: encoding takes about 1 ms per MB, time in which every other job on the
+#: loop would stall. Smaller ones are encoded on the loop, where a thread hop would cost more than the work.
 OFF_LOOP_BYTES = 1 << 20
 
 
 def heavy_inputs(arguments: Mapping[str, Any]) -> bool:
     """Whether a public method's ``image`` and ``audio`` arguments are worth encoding off the event loop: more
-    than ``OFF_LOOP_BYTES`` together, or a file object whose size cannot be told."""
-    sizes = [encoding_size(arguments["image"]), encoding_size(arguments["audio"])]
-    return None in sizes or sum(size or 0 for size in sizes) > OFF_LOOP_BYTES
+    than ``OFF_LOOP_BYTES`` together as bytes, paths or data URIs (``encoding_size``; file objects stay)."""
+    return encoding_size(arguments["image"]) + encoding_size(arguments["audio"]) > OFF_LOOP_BYTES
 
 
 def user_agent() -> str:

@@ -370,21 +370,26 @@ def _encode_any(source: object, kind: _Kind, name: str, max_bytes: int) -> str:
     return _encode(_read_chunks(read, name, what, max_bytes), kind, name, what)
 
 
-def encoding_size(source: object) -> int | None:
-    """About how many bytes encoding ``source`` would read, found without reading it: ``None`` for a file object
-    that cannot seek. A URL, and an input that will be refused at once (no such file, wrong type), count 0."""
+def encoding_size(source: object) -> int:
+    """About how many bytes encoding ``source`` reads, found without reading it, for inputs that can be encoded
+    in another thread: bytes, a path (its size on disk) and a data URI (which is checked whole).
+
+    A file object counts 0: it is read where the call is made, because it may belong to its thread (a SQLite
+    blob) and measuring it may mean reading it (a gzip file seeks to its end by decompressing). A URL counts 0,
+    and so does an input the encoder refuses at once (no such file, a path that cannot be read, a wrong type).
+    """
     if isinstance(source, bytes | bytearray):
         return len(source)
     if isinstance(source, str) and source[:5].lower() == "data:":
-        return len(source)  # checked, not encoded, but the check reads all of it
+        return len(source)
     if isinstance(source, str) and re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", source):
         return 0
     if isinstance(source, str | os.PathLike):
         try:
             return os.stat(source).st_size
-        except (OSError, TypeError, ValueError):
+        except Exception:
             return 0
-    return _remaining(source) if callable(getattr(source, "read", None)) else 0
+    return 0
 
 
 def encode_image(source: ImageSource, *, name: str = "image", max_bytes: int = DEFAULT_MAX_IMAGE_BYTES) -> str:
