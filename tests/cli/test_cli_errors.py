@@ -381,8 +381,11 @@ def test_an_audio_over_its_cap_names_its_option(cli: Cli, fake: FakeAIMLAPI, png
     assert error_line(result).endswith("cap; --max-audio-mb raises it, or pass an https URL instead")
 
 
-@pytest.mark.parametrize("value", ["0", "-1", "ten"])
+@pytest.mark.parametrize("value", ["0", "-1", "ten", "inf", "nan", "1e308", "1e-9"])
 def test_max_image_mb_must_be_a_positive_number(cli: Cli, fake: FakeAIMLAPI, png: Path, value: str) -> None:
+    """Refused as the command line is read (a usage error, exit 2, naming the option), nothing sent."""
+    before = fake.counters
     result = cli.run(fake, "submit", str(png), "-p", PROMPT, "--max-image-mb", value)
     assert 2 == result.returncode
-    assert "--max-image-mb" in result.stderr
+    assert "Invalid value for '--max-image-mb'" in result.stderr
+    assert Counters() == counters_delta(before, fake.counters)

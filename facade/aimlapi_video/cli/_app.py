@@ -24,6 +24,7 @@ from ._runtime import EXIT, Caps, Interrupted, Options, common, emit, summary, u
 
 F = TypeVar("F", bound=Callable[..., Any])
 _MB = 1 << 20  # as the library counts a megabyte in its messages
+_MAX_CAP_MB = 1 << 20  # a terabyte: far above any image, and a size that still counts in whole bytes
 
 
 def _parse_extra(pairs: tuple[str, ...]) -> dict[str, Any] | None:
@@ -66,14 +67,16 @@ def request_options(f: F) -> F:
             ),
             click.option(
                 "--max-image-mb",
-                type=click.FloatRange(min=0, min_open=True),
+                type=float,
+                callback=_megabytes,
                 default=DEFAULT_MAX_IMAGE_BYTES / _MB,
                 show_default=True,
                 help="Refuse a larger local image before sending (a URL is passed on unchecked).",
             ),
             click.option(
                 "--max-audio-mb",
-                type=click.FloatRange(min=0, min_open=True),
+                type=float,
+                callback=_megabytes,
                 default=DEFAULT_MAX_AUDIO_BYTES / _MB,
                 show_default=True,
                 help="The same for --audio.",
@@ -85,11 +88,18 @@ def request_options(f: F) -> F:
     return f
 
 
+def _megabytes(_: click.Context, param: click.Parameter, value: float) -> float:
+    """``--max-image-mb`` and ``--max-audio-mb``: checked when the command line is read, as ``--timeout`` is."""
+    if not 1 <= value * _MB <= _MAX_CAP_MB * _MB:  # also refuses nan
+        raise click.BadParameter(f"must be a number of megabytes, from one byte to {_MAX_CAP_MB:,} MB, got {value}")
+    return value
+
+
 def _caps(fields: dict[str, Any]) -> Caps:
     """The client's size caps from ``--max-image-mb`` and ``--max-audio-mb`` (taken out of ``fields``)."""
     return {
-        "max_image_bytes": max(1, int(fields.pop("max_image_mb") * _MB)),
-        "max_audio_bytes": max(1, int(fields.pop("max_audio_mb") * _MB)),
+        "max_image_bytes": int(fields.pop("max_image_mb") * _MB),
+        "max_audio_bytes": int(fields.pop("max_audio_mb") * _MB),
     }
 
 
