@@ -79,6 +79,12 @@ def _curl_seconds(url: str, out: Path, *options: str, durable: bool = False) -> 
     return total, first_byte
 
 
+def _phase_medians(results: list[dict[str, Any]], prefix: str) -> dict[str, float]:
+    """Median milliseconds of each phase (and of the whole) of the first (``prefix=""``) or second download."""
+    keys = ("first_piece", "body", "durable", "wall")
+    return {key: spread([1000 * r[f"{prefix}{key}_s"] for r in results])["median"] for key in keys}
+
+
 def run(*, quick: bool) -> dict[str, Any]:
     # 10 MB takes 5 to 15 ms and swings with the machine: more rounds for it
     plan = [(MB, 1)] if quick else [(10 * MB, 9), (200 * MB, 5)]
@@ -114,11 +120,9 @@ def run(*, quick: bool) -> dict[str, Any]:
                 "mb_per_s": spread([size / MB / r["wall_s"] for r in ours]),
                 "cpu_s": spread([r["cpu_s"] for r in ours]),
                 "rss_growth_mb": spread([r["rss_growth_mb"] for r in ours]),
-                # where a first download's time went (medians, ms), see _download_worker
-                "phases_ms": {
-                    key: spread([1000 * r[f"{key}_s"] for r in ours])["median"]
-                    for key in ("first_piece", "body", "durable", "wall")
-                },
+                # where each download's time went (medians, ms), see _download_worker
+                "phases_ms": _phase_medians(ours, ""),
+                "later_phases_ms": _phase_medians(ours, "later_"),
             }
             if curl_s:
                 row["curl_mb_per_s"] = spread([size / MB / s for s in curl_s])

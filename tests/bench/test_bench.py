@@ -70,13 +70,13 @@ def test_download_is_compared_with_plain_and_durable_curl(quick: tuple[dict[str,
 
 
 def test_download_splits_the_first_download_into_phases(quick: tuple[dict[str, Any], str]) -> None:
-    """Each size says where its first download's time went (every phase took some time, and none took longer
-    than the whole), beside curl's first byte, and the report shows it."""
+    """Each size says where its first and second downloads' time went (every phase took some time, and none
+    longer than the whole), beside curl's first byte, and the report shows it."""
     results, text = quick
     for row in results["download"]["rows"]:
-        phases = row["phases_ms"]
-        assert {"first_piece", "body", "durable", "wall"} == phases.keys()
-        assert all(0 < phases[key] <= phases["wall"] for key in ("first_piece", "body", "durable"))
+        for phases in (row["phases_ms"], row["later_phases_ms"]):
+            assert {"first_piece", "body", "durable", "wall"} == phases.keys()
+            assert all(0 < phases[key] <= phases["wall"] for key in ("first_piece", "body", "durable"))
         curl = row.get("curl_phases_ms")
         assert curl is None or 0 < curl["first_byte"] < curl["total"]
     assert "ours: until the first piece is written" in text
