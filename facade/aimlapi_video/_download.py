@@ -114,6 +114,7 @@ class _DownloadCore:
         self._resumable = True  # cleared when a host answers a Range request in a way we cannot trust
         self._etag: str | None = None
         self._redirects = 0
+        self._chunked = False  # whether the current body is chunked (its end is marked, not a close)
 
     @property
     def progress(self) -> DownloadProgress:
@@ -161,6 +162,7 @@ class _DownloadCore:
             raise VideoUrlExpiredError(status, self.generation_id)
         if status in (408, 429) or status >= 500:
             return self._retry(f"HTTP {status}", _retry_after(headers.get("retry-after"), self.clock()))
+        self._chunked = "chunked" in headers.get("transfer-encoding", "").lower()  # its end is marked
         codings = {c.strip().lower() for c in headers.get("content-encoding", "").split(",")} & _COMPRESSIONS
         if status in (200, 206) and codings:
             # identity was asked for: a compressed body's decoded length is unknown, so a cut-off one (a gzip
@@ -218,14 +220,16 @@ class _DownloadCore:
     def on_body_end(self, whole: Callable[[], bool | None]) -> _Verdict:
         """The body ended cleanly: done if complete, else a short body, retried (resuming if possible).
 
-        Without a declared length, the end of the body may be a connection that closed early; ``whole`` (the
-        saved file read as MP4 boxes, ``_mp4``) is then asked, and a video that ends inside a box is retried.
+        When the host never said how large the file is and this body was not chunked (whose end is marked),
+        the end may be a connection that closed early, or a range the host cut short (``bytes a-b/*``):
+        ``whole`` (the saved file read as MP4 boxes, ``_mp4``) is asked, and a video that is not whole is
+        fetched on from where it stopped.
         """
         expected = self.total if self.total is not None else self._end
         if expected is not None and self.offset < expected:
             return self._retry(f"body cut off at byte {self.offset} of {expected}")
-        if expected is None and whole() is False:
-            return self._retry(f"body of undeclared length ended inside an MP4 box, at byte {self.offset}")
+        if self.total is None and not self._chunked and whole() is False:
+            return self._retry(f"the video, of undeclared size, is not a whole MP4 at byte {self.offset}")
         self.total = self.offset
         return _DONE
 

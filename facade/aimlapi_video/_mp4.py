@@ -1,11 +1,12 @@
 """Whether a saved video is a whole MP4: its top-level boxes must tile the file exactly.
 
-Why: a body whose length the host did not declare ends when the connection closes, and a connection that
-closes early looks the same (over plain TCP always; over TLS when the transport accepts a close without
-close_notify, as httpx's does). An MP4 (ISO BMFF) is a sequence of boxes, each starting with its own size, so a
-cut one ends inside a box, or (cut between two boxes) lacks its index (``moov``) or its media (``mdat``). Not
-caught: a fragmented MP4 cut between two whole fragments. Only that framing is checked: a declared length is
-checked by counting.
+Why: when the host does not say how large the file is, a body without a declared length ends when the
+connection closes, and a connection that closes early looks the same (over plain TCP always; over TLS when the
+transport accepts a close without close_notify, as httpx's does). An MP4 (ISO BMFF) is a sequence of boxes,
+each starting with its own size, so a cut one ends inside a box, or (cut between two boxes) lacks its index
+(``moov``) or its media (``mdat``); fewer than 8 bytes are no video at all. Not caught: a fragmented MP4 cut
+between two whole fragments, or after its last essential box. A file that does not start with ``ftyp``, or
+has a box declared to run to the end of the file, cannot be judged.
 """
 
 from __future__ import annotations
@@ -19,11 +20,14 @@ _NEEDED = frozenset({b"moov", b"mdat"})
 
 
 def whole_mp4(file: BinaryIO, size: int) -> bool | None:
-    """Whether the first ``size`` bytes of ``file`` are whole top-level MP4 boxes: ``False`` if the last box
-    runs past the end (cut off) or a header is cut or invalid; ``None`` if it cannot be told (it does not start
-    with an ``ftyp`` box, or a box is declared to run to the end of the file)."""
+    """Whether the first ``size`` bytes of ``file`` are whole top-level MP4 boxes: ``False`` if they are fewer
+    than a box header, if the last box runs past the end (cut off), if a header is cut or invalid, or if
+    ``moov`` or ``mdat`` is missing; ``None`` if it cannot be told (it does not start with an ``ftyp`` box, or
+    a box is declared to run to the end of the file)."""
+    if size < _HEAD.size:
+        return False  # an empty body, or one cut inside the first header: not a video
     file.seek(0)
-    if size < _HEAD.size or file.read(_HEAD.size)[4:] != b"ftyp":
+    if file.read(_HEAD.size)[4:] != b"ftyp":
         return None
     position, kinds = 0, set()
     while position < size:

@@ -21,6 +21,7 @@ from typing import Protocol
 
 from ._errors import DownloadError
 from ._models import DownloadProgress
+from ._mp4 import whole_mp4
 
 _log = logging.getLogger("aimlapi_video")
 
@@ -128,9 +129,8 @@ class PartFile:
             self.on_progress(progress)
 
     def whole_mp4(self) -> bool | None:
-        """Whether the bytes written so far are whole MP4 boxes (``_mp4.whole_mp4``), read back from the file."""
-        from ._mp4 import whole_mp4  # noqa: PLC0415  (only for a body of undeclared length, which is rare)
-
+        """Whether the bytes written so far are whole MP4 boxes (``_mp4.whole_mp4``), read back from the file
+        (through a second descriptor, so this one's buffer is flushed first)."""
         self._file.flush()
         with open(self.path, "rb") as saved:
             return whole_mp4(saved, self._size)

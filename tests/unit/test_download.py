@@ -235,9 +235,64 @@ def test_a_video_of_undeclared_length_cut_inside_a_box_is_fetched_again(mode: st
 
 def test_a_video_always_cut_is_not_saved(mode: str, tmp_path: Path) -> None:
     """Every attempt cut: DownloadError naming the cause, and nothing left on disk."""
-    with pytest.raises(DownloadError, match=r"after 3 attempts: body of undeclared length ended inside an MP4 box"):
+    with pytest.raises(
+        DownloadError, match=r"after 3 attempts: the video, of undeclared size, is not a whole MP4 at byte 19\d+$"
+    ):
         download(mode, Host(unsized(MP4[:-100])), tmp_path / "v.mp4", max_attempts=3)
     assert [] == names(tmp_path)
+
+
+def test_a_connection_closed_right_after_the_headers_is_not_a_video(mode: str, tmp_path: Path) -> None:
+    """Zero bytes (or fewer than one box header) without a declared length: fetched again."""
+    host = Host(unsized(b""), unsized(MP4[:5]), unsized(MP4))
+    assert (MP4, 3) == (download(mode, host, tmp_path / "v.mp4").read_bytes(), len(host.requests))
+
+
+def capped(cap: int, data: bytes = MP4) -> Reply:
+    """A host that never says how large the file is: a 200 without a length, then ranges of at most ``cap``
+    bytes answered ``206 bytes a-b/*``."""
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        if "range" not in request.headers:
+            return httpx.Response(200, stream=PieceStream(data[:cap], 1000))
+        start = int(request.headers["range"].removeprefix("bytes=").removesuffix("-"))
+        piece = data[start : start + cap]
+        headers = {"Content-Range": f"bytes {start}-{start + len(piece) - 1}/*"}
+        return httpx.Response(206, content=piece, headers=headers)
+
+    return reply
+
+
+def test_ranges_cut_short_by_a_host_that_hides_the_size_are_fetched_on(mode: str, tmp_path: Path) -> None:
+    """Each ``206 bytes a-b/*`` is whole by its own count, but the video is not until its boxes are: the
+    download asks for the rest until it is, then stops without asking for more."""
+    cap = len(MP4) // 3 + 1
+    host = Host(capped(cap))
+    saved = download(mode, host, tmp_path / "v.mp4")
+    assert MP4 == saved.read_bytes()
+    assert [None, f"bytes={cap}-", f"bytes={2 * cap}-"] == [r.headers.get("range") for r in host.requests]
+
+
+def test_a_chunked_body_is_not_read_back(mode: str, tmp_path: Path) -> None:
+    """A chunked body's end is marked (a cut one raises), so it is saved as the host has it, even with bytes
+    after its last box, which a body ended by the close would not be."""
+    odd = MP4 + b"tail"
+    host = Host(
+        lambda request: httpx.Response(200, stream=PieceStream(odd, 1000), headers={"Transfer-Encoding": "chunked"})
+    )
+    assert (odd, 1) == (download(mode, host, tmp_path / "v.mp4").read_bytes(), len(host.requests))
+
+
+def mp4_box(kind: bytes, payload: bytes) -> bytes:
+    return (8 + len(payload)).to_bytes(4, "big") + kind + payload
+
+
+def test_a_video_with_its_index_at_the_end_is_read_back_whole(mode: str, tmp_path: Path) -> None:
+    """``moov`` after ``mdat``, arriving in small pieces: its header may still sit in the writer's buffer when
+    the body ends, and must be on disk before the file is read back."""
+    late = mp4_box(b"ftyp", b"isom") + mp4_box(b"mdat", os.urandom(20_000)) + mp4_box(b"moov", bytes(100))
+    host = Host(lambda request: httpx.Response(200, stream=PieceStream(late, 100)))
+    assert (late, 1) == (download(mode, host, tmp_path / "v.mp4").read_bytes(), len(host.requests))
 
 
 def test_a_body_of_undeclared_length_that_is_not_an_mp4_is_saved_as_it_came(mode: str, tmp_path: Path) -> None:

@@ -37,8 +37,8 @@ def test_a_video_cut_anywhere_is_not_whole() -> None:
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        (b"", None),  # nothing to tell from
-        (b"\x00\x00\x00", None),  # shorter than a box header: cannot be told
+        (b"", False),  # an empty body: a connection closed right after the headers
+        (b"\x00\x00\x00", False),  # cut inside the first box header
         (b"\x00\x00\x00\x10ftyp", False),  # an ftyp box cut short
         (b"<html>not a video</html>", None),  # not an MP4 at all: nothing to check
         (box(b"ftyp", b"isom") + struct.pack(">I4s", 0, b"mdat") + b"media", None),  # size 0: to the end
