@@ -183,7 +183,7 @@ def generate(
             opts.renderer().note(f"submitted {generation_id}")
             return finish(opts, client, generation_id, dest, overwrite=overwrite, timeout=timeout)
         except KeyboardInterrupt:
-            raise Interrupted(generation_id) from None
+            raise Interrupted(generation_id, base_url=opts.base_url) from None
 
 
 @cli.command()

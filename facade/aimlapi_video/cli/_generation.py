@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ._journal import Journal
 
 
-from ._runtime import Caps, Interrupted, NothingSent, Options, interrupts_deferred, summary
+from ._runtime import Caps, Interrupted, NothingSent, Options, follow_command, interrupts_deferred, summary
 
 
 def describe(value: str | None) -> str | None:
@@ -85,19 +85,18 @@ def journalled_submit(
                 )
                 journalled = True
             except (OSError, ValueError, sqlite3.Error) as exc:
-                exc.add_note(
-                    f"generation id: {job.id} (created but not journalled; follow it with: aimlapi-video wait {job.id})"
-                )
+                follow = follow_command("wait", job.id, opts.base_url)
+                exc.add_note(f"generation id: {job.id} (created but not journalled; follow it with: {follow})")
                 raise
     except KeyboardInterrupt:
         if job is not None:  # the id arrived; a second interrupt cut the journalling short: still show it
-            raise Interrupted(job.id, journalled=journalled) from None
+            raise Interrupted(job.id, base_url=opts.base_url, journalled=journalled) from None
         if guard.interrupt == "before-send":
             raise NothingSent from None
         # Interrupted twice while the request was out: its answer, and so the id, may never have arrived.
         raise SubmitUncertainError("interrupted before the API answered") from None
     if guard.interrupt is not None:
-        raise Interrupted(job.id)
+        raise Interrupted(job.id, base_url=opts.base_url)
     return job.id, output
 
 
@@ -172,14 +171,17 @@ def finish(
             path = client.download(done, output, overwrite=overwrite, on_progress=progress)
             keep(output_path=str(path), saved=1)
     except KeyboardInterrupt:
-        raise Interrupted(generation_id, journalled=known) from None
+        raise Interrupted(generation_id, base_url=opts.base_url, journalled=known) from None
     except NotFoundError as exc:  # no such generation: nothing to resume
+        exc.add_note(f"generation id: {generation_id}")
+        raise
+    except GenerationFailedError as exc:  # it ended: there is nothing to finish
         exc.add_note(f"generation id: {generation_id}")
         raise
     except Exception as exc:
         if not any("aimlapi-video" in note for note in getattr(exc, "__notes__", [])):
-            follow = f"resume {generation_id}" if known else f"wait {generation_id}"
-            exc.add_note(f"generation id: {generation_id} (finish it with: aimlapi-video {follow})")
+            follow = follow_command("resume" if known else "wait", generation_id, opts.base_url)
+            exc.add_note(f"generation id: {generation_id} (finish it with: {follow})")
         raise
     finally:
         renderer.close()

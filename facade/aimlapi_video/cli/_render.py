@@ -132,7 +132,7 @@ class RichRenderer:
 def make_renderer(*, quiet: bool, stream: IO[str] | None = None) -> Renderer:
     """Quiet, rich (stderr is a terminal) or plain."""
     stream = stream or sys.stderr
-    if quiet:
+    if quiet or stream is None:  # None: started with stderr closed (2>&-), so there is nowhere to show it
         return QuietRenderer()
     if stream.isatty():
         return RichRenderer()

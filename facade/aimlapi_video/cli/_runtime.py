@@ -10,6 +10,7 @@ import contextlib
 import functools
 import json
 import logging
+import shlex
 import signal
 import sqlite3
 import sys
@@ -69,7 +70,7 @@ def exit_code_for(exc: BaseException) -> int:  # noqa: PLR0911  (one return per 
         case AIMLAPIError() | OSError() | sqlite3.Error():
             return EXIT["api"]  # the API, the network, or a local file (journal, output) failed
         case _:
-            return EXIT["failed"]
+            return EXIT["api"]  # not one we expected (a bug): not "the generation failed"; --debug shows it
 
 
 class NothingSent(Exception):
@@ -79,16 +80,27 @@ class NothingSent(Exception):
         super().__init__("interrupted before the request was sent; nothing was created")
 
 
+def follow_command(verb: str, generation_id: str, base_url: str | None = None) -> str:
+    """The command that follows a generation up, ready to paste: with the server given by ``--base-url``
+    (``base_url``; one from the environment is seen by the next run too), and ``--`` before an id starting
+    with ``-`` (ids may), so it is not read as an option."""
+    words = ["aimlapi-video", verb]
+    if base_url is not None:
+        words += ["--base-url", shlex.quote(base_url)]
+    if generation_id.startswith("-"):
+        words.append("--")
+    return " ".join([*words, shlex.quote(generation_id)])
+
+
 class Interrupted(Exception):
     """Ctrl-C (or SIGTERM) after a generation was created: it is not lost, and can be resumed (or followed)."""
 
-    def __init__(self, generation_id: str, *, journalled: bool = True) -> None:
+    def __init__(self, generation_id: str, *, base_url: str | None, journalled: bool = True) -> None:
         self.generation_id = generation_id
-        follow = f"resume {generation_id}" if journalled else f"wait {generation_id} (it was not journalled)"
-        super().__init__(
-            f"interrupted; generation {generation_id} was created and is billed if it completes. "
-            f"Finish it with: aimlapi-video {follow}"
-        )
+        verb = "resume" if journalled else "wait"
+        follow = follow_command(verb, generation_id, base_url) + ("" if journalled else " (it was not journalled)")
+        billed = "was created and is billed if it completes"
+        super().__init__(f"interrupted; generation {generation_id} {billed}. Finish it with: {follow}")
 
 
 @attrs.define

@@ -1,0 +1,81 @@
+"""Defects a user-level review of the command found (session 4), each with the behaviour it now has."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from aimlapi_video.cli._runtime import EXIT, Interrupted, exit_code_for, follow_command
+from aimlapi_video.testing import FakeAIMLAPI, JobPlan, Outcome, Scenario
+
+from .conftest import TIMEOUT, Cli, error_line, is_mp4
+
+PROMPT = "The lady smiles"
+
+
+@pytest.fixture(scope="module")
+def failing() -> Iterator[FakeAIMLAPI]:
+    """An emulator whose every job ends in ``error``."""
+    with FakeAIMLAPI(Scenario(default_job=JobPlan(outcome=Outcome.ERROR, error_message="Inappropriate content."))) as f:
+        yield f
+
+
+def test_with_stderr_closed_a_generation_is_still_finished(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
+    """Started with ``2>&-`` (no stderr at all), generate still waits and saves: progress has nowhere to go, so
+    none is shown. It used to fail right after paying, on ``None.isatty()``, with exit 1."""
+    out = cli.workdir / "out.mp4"
+    command = [sys.executable, "-m", "aimlapi_video", "generate", str(png), "-p", PROMPT, "-o", str(out), "--json"]
+    result = subprocess.run(
+        ["bash", "-c", 'exec "$@" 2>&-', "bash", *command],
+        env=cli.env(fake),
+        cwd=cli.workdir,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert (0, "completed") == (result.returncode, json.loads(result.stdout)["status"])
+    assert is_mp4(out)
+
+
+def test_a_failed_generation_is_not_offered_a_resume(cli: Cli, failing: FakeAIMLAPI, png: Path) -> None:
+    """Nothing is left to finish: the error names the id, not a ``resume`` that would only fail again."""
+    result = cli.run(failing, "generate", str(png), "-p", PROMPT, "-o", str(cli.workdir / "out.mp4"))
+    line = error_line(result)
+    assert 1 == result.returncode
+    assert f"[generation id: {failing.jobs[-1].id}]" in line
+    assert "resume" not in line
+
+
+@pytest.mark.parametrize(
+    ("generation_id", "base_url", "expected"),
+    [
+        ("abc123", None, "aimlapi-video resume abc123"),
+        ("-Afb886YkSB7oNkROJr2S", None, "aimlapi-video resume -- -Afb886YkSB7oNkROJr2S"),
+        ("id:with/odd chars", None, "aimlapi-video resume 'id:with/odd chars'"),
+        ("abc", "http://127.0.0.1:8125", "aimlapi-video resume --base-url http://127.0.0.1:8125 abc"),
+    ],
+)
+def test_the_printed_command_can_be_pasted(generation_id: str, base_url: str | None, expected: str) -> None:
+    """An id that starts with ``-`` is not read as an option, and a server given on the command line is kept."""
+    assert expected == follow_command("resume", generation_id, base_url)
+    assert shlex.split(expected)[-1] == generation_id
+
+
+def test_an_interrupt_names_the_command_with_its_server() -> None:
+    message = str(Interrupted("-x1", base_url="http://127.0.0.1:9", journalled=False))
+    assert message.endswith(
+        "Finish it with: aimlapi-video wait --base-url http://127.0.0.1:9 -- -x1 (it was not journalled)"
+    )
+
+
+def test_an_unexpected_error_is_not_called_a_failed_generation() -> None:
+    """Exit 1 means the generation failed; a bug is reported as exit 3 (with --debug showing the traceback)."""
+    assert (EXIT["api"], EXIT["failed"]) == (exit_code_for(AttributeError("boom")), 1)
