@@ -92,6 +92,18 @@ Steps: TypeAlias = Generator[Action, Any, T]
 ProgressCallback: TypeAlias = Callable[[ProgressEvent], None]
 
 
+#: Starts the note a Ctrl-C during a create request carries out of ``submit`` (read by ``interrupted_request_id``).
+INTERRUPTED_REQUEST_NOTE = "interrupted during the create request with X-Client-Request-Id "
+
+
+def interrupted_request_id(exc: BaseException) -> str | None:
+    """The ``X-Client-Request-Id`` of the create request ``exc`` (a Ctrl-C) interrupted, if it did."""
+    for note in getattr(exc, "__notes__", []):
+        if note.startswith(INTERRUPTED_REQUEST_NOTE):
+            return str(note.removeprefix(INTERRUPTED_REQUEST_NOTE))
+    return None
+
+
 def new_client_request_id() -> str:
     """A fresh ``X-Client-Request-Id``: 1 to 128 characters of ``[A-Za-z0-9._:-]``, as the API requires."""
     import uuid  # noqa: PLC0415  (loaded at the first submit, not at import)
@@ -124,6 +136,17 @@ def _backoff(attempt: int) -> float:
     return float(min(16, 2 ** (attempt - 1)))
 
 
+def _create(body: CreateVideoGenerationRequest, request_id: str) -> Steps[Response[VideoGeneration]]:
+    """One create request. A Ctrl-C during it leaves its outcome unknown, so it carries the request's
+    ``X-Client-Request-Id`` out (a note), which support can trace the generation by."""
+    try:
+        response: Response[VideoGeneration] = yield Create(body, request_id)
+    except KeyboardInterrupt as exc:
+        exc.add_note(f"{INTERRUPTED_REQUEST_NOTE}{request_id}")
+        raise
+    return response
+
+
 def submit(body: CreateVideoGenerationRequest, settings: Settings) -> Steps[Job]:
     """Create a generation. The POST is repeated only when it provably never reached the server, or on 429.
 
@@ -135,7 +158,7 @@ def submit(body: CreateVideoGenerationRequest, settings: Settings) -> Steps[Job]
     while True:
         attempt += 1
         try:
-            response: Response[VideoGeneration] = yield Create(body, request_id)
+            response: Response[VideoGeneration] = yield from _create(body, request_id)
         except NEVER_SENT as exc:
             if attempt >= settings.max_submit_attempts:
                 raise APIConnectionError(

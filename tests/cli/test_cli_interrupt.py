@@ -7,6 +7,7 @@ command is certainly waiting when the signal arrives, and the job completes only
 from __future__ import annotations
 
 import json
+import re
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -193,5 +194,6 @@ def test_a_second_ctrl_c_during_the_post_aborts_as_uncertain(cli: Cli, slow_post
 
     assert 5 == code
     assert "may have been created" in stderr.splitlines()[-1]
+    assert re.search(r"The request carried X-Client-Request-Id aimlapi-video-\S+\.", stderr.splitlines()[-1])
     assert [] == cli.journal_rows()
     assert (1, 1) == (slow_post.counters.jobs_created, slow_post.counters.post_requests)

@@ -18,6 +18,7 @@ from aimlapi_video import (
     RateLimitError,
     SubmitUncertainError,
 )
+from aimlapi_video._engine import interrupted_request_id
 from tests.unit.harness import PNG, FakeAPI, Reply, Runner, api_error_body, corrupt_gzip, job, too_deep
 
 Make = Callable[..., Runner]
@@ -229,4 +230,19 @@ def test_an_id_that_is_not_an_id_is_uncertain(make: Make, bad_id: object) -> Non
     api = FakeAPI(posts=[lambda _: httpx.Response(200, json={"id": bad_id, "status": "queued"})])
     with pytest.raises(SubmitUncertainError):
         make(api)("submit", PNG, "p")
+    assert 1 == api.count("POST")
+
+
+def test_a_ctrl_c_during_the_post_carries_its_client_request_id_out(make: Make) -> None:
+    """The outcome of an interrupted create is unknown; the X-Client-Request-Id it carried is what support can
+    trace it by, so the KeyboardInterrupt names it (the CLI quotes it in its exit-5 message)."""
+
+    def interrupted(request: httpx.Request) -> httpx.Response:
+        raise KeyboardInterrupt
+
+    api = FakeAPI(posts=[interrupted])
+    with pytest.raises(KeyboardInterrupt) as info:
+        make(api)("submit", PNG, "a cat")
+    sent = api.requests[0].headers["x-client-request-id"]
+    assert sent == interrupted_request_id(info.value)
     assert 1 == api.count("POST")

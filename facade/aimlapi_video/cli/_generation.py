@@ -55,6 +55,7 @@ def journalled_submit(
     runs started in the same second never race for one default name. Returns the id and the output."""
     from .. import InvalidInputError, SubmitUncertainError  # noqa: PLC0415
     from .._choices import MODEL  # noqa: PLC0415
+    from .._engine import interrupted_request_id  # noqa: PLC0415
 
     params = {k: v for k, v in options.items() if v is not None}
     params.update(image=describe(image), prompt=prompt, audio=describe(options.get("audio")))
@@ -88,13 +89,14 @@ def journalled_submit(
                 follow = follow_command("wait", job.id, opts.base_url)
                 exc.add_note(f"generation id: {job.id} (created but not journalled; follow it with: {follow})")
                 raise
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
         if job is not None:  # the id arrived; a second interrupt cut the journalling short: still show it
             raise Interrupted(job.id, base_url=opts.base_url, journalled=journalled) from None
         if guard.interrupt == "before-send":
             raise NothingSent from None
         # Interrupted twice while the request was out: its answer, and so the id, may never have arrived.
-        raise SubmitUncertainError("interrupted before the API answered") from None
+        request_id = interrupted_request_id(interrupt)
+        raise SubmitUncertainError("interrupted before the API answered", client_request_id=request_id) from None
     if guard.interrupt is not None:
         raise Interrupted(job.id, base_url=opts.base_url)
     return job.id, output
