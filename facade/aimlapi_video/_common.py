@@ -15,9 +15,9 @@ import httpx
 from . import _engine as engine
 from ._config import DEFAULT_TIMEOUT, BearerAuth, resolve_api_key, resolve_base_url
 from ._engine import Save, Settings, Steps
-from ._errors import InvalidInputError
+from ._errors import GenerationFailedError, InvalidInputError
 from ._media import encoding_size
-from ._models import Completed, DownloadProgress
+from ._models import Completed, DownloadProgress, Failed
 from ._polling import PollSchedule
 from ._request import REQUEST_OPTIONS, build_request
 from ._validate import number
@@ -224,6 +224,8 @@ class ClientBase:
             done = generation
         else:
             state = yield from engine.check(check_id(generation), self._settings)
+            if isinstance(state, Failed):  # it ended without a video: the job's failure, not a bad argument
+                raise GenerationFailedError(state.id, state.error_name, state.error_message, details=state.details)
             if not isinstance(state, Completed):
                 raise InvalidInputError("generation", f"generation {state.id} is {state.status!r}, not completed")
             done = state

@@ -79,3 +79,17 @@ def test_an_interrupt_names_the_command_with_its_server() -> None:
 def test_an_unexpected_error_is_not_called_a_failed_generation() -> None:
     """Exit 1 means the generation failed; a bug is reported as exit 3 (with --debug showing the traceback)."""
     assert (EXIT["api"], EXIT["failed"]) == (exit_code_for(AttributeError("boom")), 1)
+
+
+def test_download_of_a_failed_generation_exits_1(cli: Cli, failing: FakeAIMLAPI, png: Path) -> None:
+    """Exit 1 (the generation failed) with the API's reason, not exit 2 (a usage error); no file."""
+    submitted = cli.run(failing, "submit", str(png), "-p", PROMPT)
+    generation_id = submitted.stdout.strip()
+    cli.run(failing, "wait", "--", generation_id)  # it has failed by now
+
+    result = cli.run(failing, "download", "-o", str(cli.workdir / "v.mp4"), "--", generation_id)
+
+    assert 1 == result.returncode
+    assert error_line(result).startswith(f"error: generation {generation_id} failed: ")
+    assert "Inappropriate content." in result.stderr
+    assert [] == [p.name for p in cli.workdir.iterdir() if p.suffix == ".mp4"]

@@ -233,21 +233,25 @@ def test_download_of_a_completed_result_makes_no_status_check(make: Make, tmp_pa
     assert VIDEO == (tmp_path / "v.mp4").read_bytes()
 
 
-@pytest.mark.parametrize(
-    "answer",
-    [status("generating"), status("error", error={"name": "Oops", "message": "bad"})],
-    ids=["pending", "failed"],
-)
-def test_download_of_an_unfinished_generation_is_refused(
-    make: Make, tmp_path: Path, answer: Callable[[httpx.Request], httpx.Response]
-) -> None:
-    """A pending or failed generation has no video: InvalidInputError after the one status check."""
-    api = FakeAPI(gets=[answer], videos=[video])
+def test_download_of_a_pending_generation_is_refused(make: Make, tmp_path: Path) -> None:
+    """A pending generation has no video yet: InvalidInputError after the one status check."""
+    api = FakeAPI(gets=[status("generating")], videos=[video])
     with pytest.raises(InvalidInputError) as info:
         make(api)("download", "gen-1", tmp_path / "v.mp4")
     assert "generation" == info.value.name
     assert "gen-1" in str(info.value)
     assert "\n" not in str(info.value)
+    assert (1, []) == (api.count("GET"), api.video_requests)
+    assert [] == list(tmp_path.iterdir())
+
+
+def test_download_of_a_failed_generation_is_its_failure(make: Make, tmp_path: Path) -> None:
+    """A failed generation will never have a video: GenerationFailedError (the job failed, the argument was
+    fine), with the API's reason, after the one status check."""
+    api = FakeAPI(gets=[status("error", error={"name": "Oops", "message": "bad"})], videos=[video])
+    with pytest.raises(GenerationFailedError) as info:
+        make(api)("download", "gen-1", tmp_path / "v.mp4")
+    assert ("gen-1", "Oops", "bad") == (info.value.generation_id, info.value.error_name, info.value.error_message)
     assert (1, []) == (api.count("GET"), api.video_requests)
     assert [] == list(tmp_path.iterdir())
 

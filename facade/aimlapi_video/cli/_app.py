@@ -247,10 +247,12 @@ def download(opts: Options, generation_id: str, output: Path | None, overwrite: 
     opts.generation_id = generation_id  # named in a --json error too
     dest = check_output(output or output_for(generation_id), overwrite)
     assert dest is not None
-    from .. import Completed, InvalidInputError  # noqa: PLC0415
+    from .. import Completed, Failed, GenerationFailedError, InvalidInputError  # noqa: PLC0415
 
     with opts.client() as client:
         state = client.get(generation_id)
+        if isinstance(state, Failed):  # exit 1, as for any failed generation: nothing to download, ever
+            raise GenerationFailedError(state.id, state.error_name, state.error_message, details=state.details)
         if not isinstance(state, Completed):
             raise InvalidInputError("generation_id", f"{generation_id} is {state.status!r}, not completed")
         path = client.download(state, dest, overwrite=overwrite)
