@@ -93,3 +93,47 @@ def test_download_of_a_failed_generation_exits_1(cli: Cli, failing: FakeAIMLAPI,
     assert error_line(result).startswith(f"error: generation {generation_id} failed: ")
     assert "Inappropriate content." in result.stderr
     assert [] == [p.name for p in cli.workdir.iterdir() if p.suffix == ".mp4"]
+
+
+@pytest.mark.parametrize(
+    ("problem", "expected"),
+    [
+        ("existing output", "--output: "),
+        ("missing directory", "--output: directory "),
+        ("no key", "API key"),
+        ("plain http to a remote host", "http"),
+    ],
+)
+def test_a_dry_run_refuses_what_the_real_run_would(
+    cli: Cli, fake: FakeAIMLAPI, png: Path, problem: str, expected: str
+) -> None:
+    """A dry run that prints a request the real run would refuse is a false green: it makes the same checks
+    (but the journal's), exits 2 with the same message, and sends nothing."""
+    taken = cli.workdir / "taken.mp4"
+    taken.write_bytes(b"keep me")
+    args = ["generate", str(png), "-p", PROMPT, "--dry-run"]
+    api_key: str | None = "fake"
+    match problem:
+        case "existing output":
+            args += ["-o", str(taken)]
+        case "missing directory":
+            args += ["-o", str(cli.workdir / "nope" / "v.mp4")]
+        case "no key":
+            api_key = None
+        case _:
+            args += ["--base-url", "http://example.com"]
+    before = fake.counters
+
+    dry = cli.run(fake, *args, api_key=api_key)
+    real = cli.run(fake, *[a for a in args if a != "--dry-run"], api_key=api_key)
+
+    assert (2, 2, "") == (dry.returncode, real.returncode, dry.stdout)
+    assert expected in error_line(dry)
+    assert error_line(dry) == error_line(real)
+    assert before == fake.counters
+    assert b"keep me" == taken.read_bytes()
+
+
+def test_a_dry_run_still_prints_the_request_when_all_is_well(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
+    result = cli.run(fake, "generate", str(png), "-p", PROMPT, "--dry-run", "-o", str(cli.workdir / "new.mp4"))
+    assert (0, PROMPT) == (result.returncode, json.loads(result.stdout)["prompt"])

@@ -137,6 +137,14 @@ def _positive_seconds(_: click.Context, param: click.Parameter, value: float | N
     return value
 
 
+def _dry_run(opts: Options, image: str, prompt: str, options: dict[str, Any], caps: Caps) -> None:
+    """``--dry-run``: the checks a real run makes before its request (the output path before this; the key
+    and the server here; then every request field), except the journal's, as a dry run writes nothing; then
+    the request is printed, its image elided."""
+    opts.client(**caps).close()
+    click.echo(json.dumps(dry_run_body(image, prompt, options, caps), indent=2))
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="aimlapi-video")
 def cli() -> None:
@@ -168,13 +176,13 @@ def generate(
     """Submit IMAGE with a prompt, wait for the video, and download it."""
     caps = _caps(fields)
     options = _options(**fields)
-    if dry_run:
-        click.echo(json.dumps(dry_run_body(image, prompt, options, caps), indent=2))
-        return None
     # Without -o the video goes to <id>.mp4 here, a name known only after the submit; the directory is checked now.
     dest = check_output(output, overwrite) if output is not None else None
     if output is None:
         check_output(Path("video.mp4"), overwrite=True)
+    if dry_run:
+        _dry_run(opts, image, prompt, options, caps)
+        return None
     with opts.client(**caps) as client:
         generation_id, dest = journalled_submit(
             opts, client=client, image=image, prompt=prompt, options=options, output=dest, name_by_id=output is None
@@ -194,7 +202,7 @@ def submit(opts: Options, *, image: str, prompt: str, dry_run: bool, **fields: A
     caps = _caps(fields)
     options = _options(**fields)
     if dry_run:
-        click.echo(json.dumps(dry_run_body(image, prompt, options, caps), indent=2))
+        _dry_run(opts, image, prompt, options, caps)
         return None
     with opts.client(**caps) as client:
         generation_id, _ = journalled_submit(
