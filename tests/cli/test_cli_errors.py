@@ -74,7 +74,7 @@ def test_missing_image_exits_2_before_sending(cli: Cli, fake: FakeAIMLAPI) -> No
 
     assert 2 == result.returncode
     assert Counters() == counters_delta(before, fake.counters)
-    assert f"error: image: no such file: '{cli.workdir / 'nope.png'}'\n" == result.stderr
+    assert f"error: IMAGE: no such file: '{cli.workdir / 'nope.png'}'\n" == result.stderr
     assert "" == result.stdout
 
 
@@ -301,7 +301,7 @@ def test_an_extra_value_that_is_not_json_is_refused_before_sending(cli: Cli, fak
     before = fake.counters
     result = cli.run(fake, "submit", str(png), "-p", PROMPT, "--extra", "cfg_scale=NaN")
     assert 2 == result.returncode
-    assert error_line(result).startswith("error: extra: cfg_scale")
+    assert error_line(result).startswith("error: --extra: cfg_scale")
     assert Counters() == counters_delta(before, fake.counters)
 
 
@@ -350,7 +350,7 @@ def test_an_image_over_the_cap_names_the_option_that_raises_it(cli: Cli, fake: F
 
     assert 2 == result.returncode
     assert Counters() == counters_delta(before, fake.counters)
-    expected = f"error: image: '{big}' is 2.0 MB > 1 MB cap; --max-image-mb raises it, or pass an https URL instead"
+    expected = f"error: IMAGE: '{big}' is 2.0 MB > 1 MB cap; --max-image-mb raises it, or pass an https URL instead"
     assert expected == error_line(result)
 
 

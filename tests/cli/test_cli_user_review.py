@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from aimlapi_video.cli._runtime import EXIT, Interrupted, exit_code_for, follow_command
+from aimlapi_video import VideoUrlExpiredError
+from aimlapi_video.cli._runtime import EXIT, Interrupted, cli_wording, exit_code_for, follow_command
 from aimlapi_video.testing import FakeAIMLAPI, JobPlan, Outcome, Scenario
 
 from .conftest import TIMEOUT, Cli, error_line, is_mp4
@@ -137,3 +138,60 @@ def test_a_dry_run_refuses_what_the_real_run_would(
 def test_a_dry_run_still_prints_the_request_when_all_is_well(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
     result = cli.run(fake, "generate", str(png), "-p", PROMPT, "--dry-run", "-o", str(cli.workdir / "new.mp4"))
     assert (0, PROMPT) == (result.returncode, json.loads(result.stdout)["prompt"])
+
+
+def test_a_listing_keeps_one_line_per_job(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
+    """A prompt with a newline, a tab or an escape character is shown on one line with four tabs."""
+    cli.run(fake, "submit", str(png), "-p", "line one\n\tline two\x1b[31m red")
+    listing = cli.run(fake, "jobs", "--limit", "1").stdout.splitlines()
+    assert 1 == len(listing)
+    assert "line one line two [31m red" == listing[0].split("\t")[3]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--seed", "-1"], "error: --seed: must be between 0 and "),
+        (["--extra", "generate_audio=false"], "error: --extra: generate_audio has its own option; use it instead"),
+        (["--extra", "cfg=NaN"], "error: --extra: cfg: "),
+    ],
+)
+def test_errors_name_the_options_a_user_typed(
+    cli: Cli, fake: FakeAIMLAPI, png: Path, args: list[str], expected: str
+) -> None:
+    """Not the library's argument names (``seed:``, ``extra:``) nor its Python hints (``pass it by name``)."""
+    result = cli.run(fake, "submit", str(png), "-p", PROMPT, *args)
+    assert 2 == result.returncode
+    assert error_line(result).startswith(expected)
+
+
+def test_a_key_file_with_two_lines_names_the_key_not_an_argument(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
+    key_file = cli.workdir / "key"
+    key_file.write_text("one\ntwo\n", encoding="utf-8")
+    key_file.chmod(0o600)
+    result = cli.run(fake, "submit", str(png), "-p", PROMPT, "--api-key-file", str(key_file), api_key=None)
+    assert 2 == result.returncode
+    assert error_line(result).startswith("error: API key: ")
+    assert "api_key" not in result.stderr
+
+
+def test_no_key_says_how_to_give_one_on_the_command_line(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
+    result = cli.run(fake, "submit", str(png), "-p", PROMPT, api_key=None)
+    assert "error: API key: no API key: use --api-key-file or set AIMLAPI_API_KEY or AIML_API_KEY" == error_line(result)
+
+
+def test_an_expired_url_names_the_command_that_fetches_a_fresh_one() -> None:
+    """``call get('ID')`` is the library's advice; on the command line it is ``download ID``."""
+    message = cli_wording(VideoUrlExpiredError(403, "-abc"), "http://127.0.0.1:9")
+    assert message.endswith(
+        "it may have expired: aimlapi-video download --base-url http://127.0.0.1:9 -- -abc fetches a fresh one"
+    )
+
+
+def test_a_broken_journal_is_named(cli: Cli, fake: FakeAIMLAPI) -> None:
+    """SQLite says "file is not a database"; the user needs to know which file."""
+    cli.home.mkdir(parents=True, exist_ok=True)
+    cli.journal.write_bytes(b"this is not sqlite" * 100)
+    result = cli.run(fake, "jobs")
+    assert 3 == result.returncode
+    assert error_line(result) == f"error: the journal {cli.journal}: file is not a database"

@@ -65,7 +65,8 @@ def journalled_submit(
     try:
         journal.ensure()
     except (OSError, ValueError, sqlite3.Error) as exc:
-        raise InvalidInputError("AIMLAPI_VIDEO_HOME", f"cannot write the journal {journal.path}: {exc}") from None
+        detail = str(exc).removeprefix(f"the journal {journal.path}: ")  # named once, here
+        raise InvalidInputError("AIMLAPI_VIDEO_HOME", f"cannot write the journal {journal.path}: {detail}") from None
     job = None
     journalled = False
     try:

@@ -75,8 +75,10 @@ class Entry:
 
     @property
     def prompt_summary(self) -> str:
-        """The prompt cut to 40 characters, for listings."""
-        prompt = str(self.params.get("prompt", ""))
+        """The prompt on one line (each run of whitespace, tabs and newlines included, and each other control
+        character becomes one space: a listing is a line per entry, its fields tab-separated), cut to 40
+        characters."""
+        prompt = " ".join("".join(c if c.isprintable() else " " for c in str(self.params.get("prompt", ""))).split())
         return prompt if len(prompt) <= 40 else prompt[:39] + "…"
 
 
@@ -92,17 +94,22 @@ class Journal:
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
+        """One committed transaction on the journal; a database error names the file (SQLite's own
+        messages, such as "file is not a database", do not)."""
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fresh = not self.path.exists()
-        conn = sqlite3.connect(self.path, timeout=10)
         try:
-            if fresh:
-                os.chmod(self.path, 0o600)  # prompts and URLs are the user's business
-            conn.execute(_SCHEMA)
-            with conn:  # one committed transaction
-                yield conn
-        finally:
-            conn.close()
+            conn = sqlite3.connect(self.path, timeout=10)
+            try:
+                if fresh:
+                    os.chmod(self.path, 0o600)  # prompts and URLs are the user's business
+                conn.execute(_SCHEMA)
+                with conn:
+                    yield conn
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            raise type(exc)(f"the journal {self.path}: {exc}") from exc
 
     def ensure(self) -> None:
         """Create the journal now (folder, file, table) and prove a generation can be written to it, so a

@@ -39,8 +39,50 @@ class Caps(TypedDict, total=False):
     max_audio_bytes: int
 
 
-#: The library's hints name a client's arguments; here each is the command-line option that sets it.
-_OPTION_NAMES = {"the client's max_image_bytes=": "--max-image-mb", "the client's max_audio_bytes=": "--max-audio-mb"}
+#: The library names its arguments; here each is the command-line option (or the variable) that sets it.
+_ARGUMENTS = {
+    "api_key": "API key",
+    "base_url": "--base-url",
+    "prompt": "--prompt",
+    "duration": "--duration",
+    "resolution": "--resolution",
+    "negative_prompt": "--negative-prompt",
+    "shot_type": "--shot-type",
+    "seed": "--seed",
+    "image": "IMAGE",
+    "audio": "--audio",
+    "extra": "--extra",
+    "generation": "ID",
+    "generation_id": "ID",
+    "timeout": "--timeout",
+}
+#: And its hints tell a Python caller what to pass; here, what to type instead.
+_HINTS = {
+    "the client's max_image_bytes=": "--max-image-mb",
+    "the client's max_audio_bytes=": "--max-audio-mb",
+    "pass api_key= or set": "use --api-key-file or set",
+    "has its own argument; pass it by name instead": "has its own option; use it instead of --extra",
+    "generate_audio=False": "--no-audio",
+}
+
+
+def cli_wording(exc: BaseException, base_url: str | None) -> str:
+    """``exc``'s message on one line, in the command line's words: the option for a library argument, the
+    command to type for a call to make."""
+    from .. import InvalidInputError, VideoUrlExpiredError  # noqa: PLC0415
+
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted"
+    message = str(exc)
+    if isinstance(exc, InvalidInputError) and exc.name in _ARGUMENTS:
+        message = f"{_ARGUMENTS[exc.name]}: {exc.reason}"
+    if isinstance(exc, VideoUrlExpiredError) and exc.generation_id is not None:
+        fresh = follow_command("download", exc.generation_id, base_url)
+        message = message.replace(f"call get({exc.generation_id!r}) for a fresh URL", f"{fresh} fetches a fresh one")
+    for library, option in _HINTS.items():
+        message = message.replace(library, option)
+    return " ".join(message.split())
+
 
 #: Exit codes, documented in the README.
 EXIT = {"done": 0, "failed": 1, "usage": 2, "api": 3, "timeout": 4, "uncertain": 5, "interrupted": 130}
@@ -265,9 +307,7 @@ def run_command(opts: Options, body: Callable[[], dict[str, Any] | None]) -> NoR
 
             traceback.print_exc()
         code = exit_code_for(exc)
-        message = "interrupted" if isinstance(exc, KeyboardInterrupt) else " ".join(str(exc).split())  # one line
-        for library, option in _OPTION_NAMES.items():  # a hint naming a client argument names the CLI's option
-            message = message.replace(library, option)
+        message = cli_wording(exc, opts.base_url)
         notes = [n for n in getattr(exc, "__notes__", []) if "generation id" in n]
         click.echo(f"error: {message}" + (f" [{notes[-1]}]" if notes else ""), err=True)  # the CLI's own note is last
         if opts.as_json:
