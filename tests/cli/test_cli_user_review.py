@@ -195,3 +195,21 @@ def test_a_broken_journal_is_named(cli: Cli, fake: FakeAIMLAPI) -> None:
     result = cli.run(fake, "jobs")
     assert 3 == result.returncode
     assert error_line(result) == f"error: the journal {cli.journal}: file is not a database"
+
+
+def test_with_stdout_closed_submit_says_the_id_is_unprinted(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
+    """Started with ``>&-``, the id cannot be printed: exit 3 with the id on stderr (as for a full stdout),
+    not exit 0 with nothing anywhere."""
+    command = [sys.executable, "-m", "aimlapi_video", "submit", str(png), "-p", PROMPT]
+    result = subprocess.run(
+        ["bash", "-c", 'exec "$@" >&-', "bash", *command],
+        env=cli.env(fake),
+        cwd=cli.workdir,
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert 3 == result.returncode
+    assert f"error: could not print the result (standard output is closed): {fake.jobs[-1].id}" == error_line(result)

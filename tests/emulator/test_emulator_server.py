@@ -189,6 +189,37 @@ def test_a_bad_scenario_file_is_a_usage_error(tmp_path: Path, capsys: pytest.Cap
     assert "post_fault" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--video-bytes", "10"], "error: --video-bytes: must be at least "),
+        (["--job-seconds", "-1"], "error: argument --job-seconds: must be a finite number of seconds, 0 or more"),
+        (["--job-seconds", "inf"], "error: argument --job-seconds: must be a finite number of seconds, 0 or more"),
+    ],
+)
+def test_a_bad_flag_is_a_usage_error_naming_it(
+    argv: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each flag answers for itself: a too-small --video-bytes is not blamed on --scenario."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv, prog="aimlapi-video serve-fake")
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert (2, True) == (exit_info.value.code, last.startswith(f"aimlapi-video serve-fake: {expected}"))
+
+
+def test_a_port_in_use_is_one_line_not_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(SystemExit) as exit_info:
+            main(["--port", str(port)])
+    err = capsys.readouterr().err
+    assert 1 == exit_info.value.code
+    assert err.endswith(f"error: cannot serve on 127.0.0.1:{port}: Address already in use\n")
+    assert "Traceback" not in err
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery to a child differs on Windows")
 def test_python_m_serves_until_interrupted(make_body: Any) -> None:
     """``python -m aimlapi_video.testing`` logs its URL, serves the API, and exits 0 on Ctrl+C."""

@@ -345,7 +345,8 @@ def serve_fake(ctx: click.Context) -> None:
         raise click.UsageError(
             f"the emulator needs the testing extra: pip install 'aimlapi-video[testing]' ({exc})"
         ) from None
-    sys.exit(emulator_main(["--help" if arg == "--help-emulator" else arg for arg in ctx.args]))
+    args = ["--help" if arg == "--help-emulator" else arg for arg in ctx.args]
+    sys.exit(emulator_main(args, prog="aimlapi-video serve-fake"))
 
 
 def main(argv: list[str] | None = None) -> None:

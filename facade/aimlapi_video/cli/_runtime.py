@@ -327,6 +327,8 @@ def emit(text: str, generation_id: str | None) -> None:
     """Print a command's result on stdout. If stdout cannot take it (full, closed), the work is done but its
     report is lost: say so on stderr, with the generation id, and exit 3."""
     try:
+        if sys.stdout is None:  # started with stdout closed (>&-): click.echo would drop the text silently
+            raise OSError("standard output is closed")
         click.echo(text)
     except OSError as exc:
         with contextlib.suppress(OSError):

@@ -12,16 +12,24 @@ from ._server import DEFAULT_API_KEY, serve
 __all__ = ["build_parser", "main", "scenario_from_args"]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _seconds(text: str) -> float:
+    """``--job-seconds``: a finite number of seconds, 0 or more."""
+    value = float(text)
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds, 0 or more, not {text}")
+    return value
+
+
+def build_parser(prog: str = "python -m aimlapi_video.testing") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m aimlapi_video.testing",
+        prog=prog,
         description="Serve a fake AI/ML API video endpoint (with optional fault injection) on 127.0.0.1.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: %(default)s)")
     parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default: %(default)s)")
     parser.add_argument(
         "--job-seconds",
-        type=float,
+        type=_seconds,
         default=6.0,
         help="how long each job takes in real seconds (default: %(default)s)",
     )
@@ -37,30 +45,42 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def scenario_from_args(args: argparse.Namespace) -> Scenario:
-    """The scenario the flags describe: the file's, with ``--video-bytes`` applied to the default job."""
-    scenario = Scenario.load(args.scenario) if args.scenario else Scenario()
+    """The scenario the flags describe: the file's, with ``--video-bytes`` applied to the default job.
+
+    Raises ValueError naming the flag at fault (``--scenario: ...`` or ``--video-bytes: ...``)."""
+    try:
+        scenario = Scenario.load(args.scenario) if args.scenario else Scenario()
+    except (OSError, ValueError, TypeError) as exc:
+        raise ValueError(f"--scenario: {exc}") from exc
     if args.video_bytes is not None:
-        scenario = replace(scenario, default_job=replace(scenario.default_job, video_bytes=args.video_bytes))
+        try:
+            scenario = replace(scenario, default_job=replace(scenario.default_job, video_bytes=args.video_bytes))
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"--video-bytes: {str(exc).removeprefix('video_bytes ')}") from exc
     return scenario
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Parse ``argv`` and serve until interrupted; returns the exit status."""
-    parser = build_parser()
+def main(argv: list[str] | None = None, *, prog: str | None = None) -> int:
+    """Parse ``argv`` and serve until interrupted; returns the exit status. ``prog`` names the command in
+    messages (``aimlapi-video serve-fake`` when run from the CLI)."""
+    parser = build_parser(prog) if prog is not None else build_parser()
     args = parser.parse_args(argv)
     try:
         scenario = scenario_from_args(args)
-    except (OSError, ValueError, TypeError) as exc:
-        parser.error(f"--scenario: {exc}")
+    except ValueError as exc:
+        parser.error(str(exc))
     if not logging.getLogger().handlers:
         logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(message)s")
     logging.getLogger("aimlapi_video.testing").setLevel(args.log_level.upper())
-    serve(
-        scenario,
-        host=args.host,
-        port=args.port,
-        job_seconds=args.job_seconds,
-        api_key=args.api_key,
-        log_level=args.log_level,
-    )
+    try:
+        serve(
+            scenario,
+            host=args.host,
+            port=args.port,
+            job_seconds=args.job_seconds,
+            api_key=args.api_key,
+            log_level=args.log_level,
+        )
+    except OSError as exc:  # the port is taken, the address is not this machine's...
+        parser.exit(1, f"{parser.prog}: error: cannot serve on {args.host}:{args.port}: {exc.strerror or exc}\n")
     return 0
