@@ -36,7 +36,7 @@ from ._responses import (
     generation_id,
     salvage_id,
 )
-from ._status import IncompleteAnswer, to_state
+from ._status import IncompleteAnswer, to_state, with_header_usage
 
 if TYPE_CHECKING:  # at run time the generated models load with the first request (see _choices)
     from aiml_api_client.models import CreateVideoGenerationRequest, VideoGeneration
@@ -220,9 +220,10 @@ def check(generation_id: str, settings: Settings, time_limit: float | None = Non
     code = int(response.status_code)
     if code == 200 and isinstance(response.parsed, VideoGeneration):
         try:
-            return to_state(response.parsed, settings.redact)
+            state = to_state(response.parsed, settings.redact)
         except IncompleteAnswer as exc:  # asked again by wait(), like any answer it could not use
             raise APIConnectionError(f"status check for {generation_id}: incomplete answer ({exc})") from exc
+        return with_header_usage(state, response.headers) if isinstance(state, Completed) else state
     if code == 200:
         raise APIConnectionError(f"status check for {generation_id}: HTTP 200 without a readable body")
     raise api_error(code, response.content, response.headers, redact=settings.redact)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, assert_never, cast, get_args
+
+import attrs
 
 from ._models import Completed, Failed, GenerationState, KnownStatus, Pending, Usage
 from ._responses import one_line
@@ -53,6 +56,25 @@ def _number(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)
+
+
+#: The headers a completed job's answer carries its cost in (NOTES.md: besides, or instead of, ``meta.usage``).
+_USAGE_HEADERS = {"credits_used": "x-aimlapi-credits-used", "usd_spent": "x-aimlapi-usd-spent"}
+
+
+def with_header_usage(state: Completed, headers: Mapping[str, str]) -> Completed:
+    """``state`` with each cost its body left out taken from the answer's headers, when they carry it: a
+    model that reports ``usd_spent`` (or ``tokens_used``) in the body still has its credits in a header."""
+    found: dict[str, float] = {}
+    for field, header in _USAGE_HEADERS.items():
+        if getattr(state.usage, field) is None:
+            try:
+                value = float(headers.get(header, ""))
+            except ValueError:
+                continue
+            if math.isfinite(value) and value >= 0:
+                found[field] = value
+    return attrs.evolve(state, usage=attrs.evolve(state.usage, **found)) if found else state
 
 
 def usage_of(meta: object) -> Usage:

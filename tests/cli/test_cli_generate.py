@@ -12,7 +12,7 @@ from .conftest import TINY_PNG, Cli, counters_delta, data_uri_bytes, is_mp4
 
 MODEL = "alibaba/wan-2-6-image-to-video-flash"
 PROMPT = "The lady smiles and waves"
-RESULT_KEYS = {"id", "status", "video_url", "output", "credits_used", "elapsed_seconds"}
+RESULT_KEYS = {"id", "status", "video_url", "output", "credits_used", "usd_spent", "elapsed_seconds"}
 
 
 def fields_of(stdout: str) -> dict[str, str]:

@@ -13,7 +13,7 @@ import pytest
 
 from aimlapi_video import VideoUrlExpiredError
 from aimlapi_video.cli._runtime import EXIT, Interrupted, cli_wording, exit_code_for, follow_command
-from aimlapi_video.testing import FakeAIMLAPI, JobPlan, Outcome, Scenario
+from aimlapi_video.testing import FakeAIMLAPI, JobPlan, Outcome, Scenario, UsageStyle
 
 from .conftest import TIMEOUT, Cli, error_line, is_mp4
 
@@ -213,3 +213,13 @@ def test_with_stdout_closed_submit_says_the_id_is_unprinted(cli: Cli, fake: Fake
     )
     assert 3 == result.returncode
     assert f"error: could not print the result (standard output is closed): {fake.jobs[-1].id}" == error_line(result)
+
+
+def test_the_cost_of_a_model_reporting_usd_is_shown_in_credits_and_usd(cli: Cli, png: Path) -> None:
+    """The emulator answers like a newer model: ``usd_spent`` in the body, credits in a header; --json shows
+    both, where it showed ``credits_used: null``."""
+    plan = JobPlan(usage_style=UsageStyle.USD, credits_used=210_000)
+    with FakeAIMLAPI(Scenario(default_job=plan)) as fake:
+        result = cli.run(fake, "generate", str(png), "-p", PROMPT, "-o", str(cli.workdir / "v.mp4"), "--json")
+    document = json.loads(result.stdout)
+    assert (0, 210_000.0, 0.105) == (result.returncode, document["credits_used"], document["usd_spent"])

@@ -69,6 +69,29 @@ def test_usage_in_every_documented_form(make: Make, usage: dict[str, float], exp
     assert expected == state.usage
 
 
+@pytest.mark.parametrize(
+    ("usage", "headers", "expected"),
+    [
+        ({"usd_spent": 0.2}, {"x-aimlapi-credits-used": "400000"}, Usage(credits_used=400000.0, usd_spent=0.2)),
+        ({"tokens_used": 7}, {"x-aimlapi-usd-spent": "0.2"}, Usage(tokens_used=7.0, usd_spent=0.2)),
+        ({"credits_used": 12}, {"x-aimlapi-credits-used": "99"}, Usage(credits_used=12.0)),  # the body wins
+        ({}, {"x-aimlapi-credits-used": "nan", "x-aimlapi-usd-spent": "-1"}, Usage()),  # not a cost: ignored
+        ({}, {"x-aimlapi-credits-used": "lots", "x-aimlapi-usd-spent": "inf"}, Usage()),
+    ],
+)
+def test_a_cost_the_body_leaves_out_comes_from_the_headers(
+    make: Make, usage: dict[str, float], headers: dict[str, str], expected: Usage
+) -> None:
+    """A model that reports usd_spent or tokens_used still has its credits in x-aimlapi-credits-used (and its
+    USD in x-aimlapi-usd-spent): both are kept, so the cost is never lost to the body's format."""
+    answer = httpx.Response(
+        200,
+        json={"id": "gen-1", "status": "completed", "video": {"url": URL}, "meta": {"usage": usage}},
+        headers=headers,
+    )
+    assert expected == make(FakeAPI(gets=[answer]))("get", "gen-1").usage
+
+
 def test_an_id_with_colons_and_slashes_is_sent_as_one_query_value(make: Make) -> None:
     """Live ids look like `uuid:vendor/model`; they must arrive intact."""
     api = FakeAPI(gets=[job("queued", "0f3c:alibaba/wan-2-6?x&y")])

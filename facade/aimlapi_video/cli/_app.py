@@ -227,7 +227,8 @@ def status(opts: Options, generation_id: str) -> dict[str, Any]:
     update_journal(opts.journal(), generation_id, status=state.status)  # no-op for an id it does not know
     result = summary(opts, state.id, state.status)
     if isinstance(state, Completed):
-        result.update(video_url=state.video_url, credits_used=state.usage.credits_used)
+        usage = state.usage
+        result.update(video_url=state.video_url, credits_used=usage.credits_used, usd_spent=usage.usd_spent)
     if isinstance(state, Failed):
         result["error"] = f"{state.error_name}: {state.error_message}"
     return result
@@ -273,6 +274,7 @@ def download(opts: Options, generation_id: str, output: Path | None, overwrite: 
         video_url=state.video_url,
         output=str(path),
         credits_used=state.usage.credits_used,
+        usd_spent=state.usage.usd_spent,
     )
 
 

@@ -195,6 +195,7 @@ def finish(
         video_url=done.video_url,
         output=str(path) if path else None,
         credits_used=credits,
+        usd_spent=done.usage.usd_spent,
     )
 
 

@@ -345,13 +345,16 @@ def summary(
     video_url: str | None = None,
     output: str | None = None,
     credits_used: float | None = None,
+    usd_spent: float | None = None,
 ) -> dict[str, Any]:
+    """A command's result; the cost in credits and in USD where the API reported it (else null)."""
     return {
         "id": generation_id,
         "status": status,
         "video_url": video_url,
         "output": output,
         "credits_used": credits_used,
+        "usd_spent": usd_spent,
         "elapsed_seconds": opts.elapsed(),
     }
 
