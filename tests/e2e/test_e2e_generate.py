@@ -15,6 +15,9 @@ from aimlapi_video.testing import Counters, Fault, IdStyle, JobPlan, Scenario, S
 from tests.e2e.harness import PNG, PROMPT, VIDEO_PREFIX, Start
 
 CREDITS = 210_000  # JobPlan's default credits_used
+#: What the emulator's answers cost, as the live API reports it: in the body (in one unit or another) and, in
+#: credits and USD, in the x-aimlapi-credits-used and x-aimlapi-usd-spent headers, which fill what the body lacks.
+COST = Usage(credits_used=CREDITS, usd_spent=CREDITS / 2e6)
 
 
 def test_generate_saves_the_video_the_emulator_serves(start: Start, tmp_path: Path, mona_lisa: Path) -> None:
@@ -27,7 +30,7 @@ def test_generate_saves_the_video_the_emulator_serves(start: Start, tmp_path: Pa
     [job] = live.fake.jobs
     assert job.id == result.id
     assert result.video_url.startswith(f"{live.fake.base_url}{VIDEO_PREFIX}")
-    assert Usage(credits_used=CREDITS) == result.generation.usage
+    assert COST == result.generation.usage
     assert "completed" == result.generation.status
     assert out == result.path
     served = httpx.get(result.video_url).content
@@ -44,22 +47,18 @@ def test_generate_saves_the_video_the_emulator_serves(start: Start, tmp_path: Pa
 @pytest.mark.parametrize(
     ("plan", "status", "usage"),
     [
-        pytest.param(JobPlan(status_style=StatusStyle.LOOSE), "succeeded", Usage(credits_used=CREDITS), id="loose"),
+        pytest.param(JobPlan(status_style=StatusStyle.LOOSE), "succeeded", COST, id="loose"),
+        pytest.param(JobPlan(video_style=VideoStyle.LIST_OF_OBJECTS), "completed", COST, id="list-obj"),
+        pytest.param(JobPlan(video_style=VideoStyle.LIST_OF_STRINGS), "completed", COST, id="list-str"),
+        pytest.param(JobPlan(video_style=VideoStyle.OBJECT_FULL), "completed", COST, id="obj-full"),
         pytest.param(
-            JobPlan(video_style=VideoStyle.LIST_OF_OBJECTS), "completed", Usage(credits_used=CREDITS), id="list-obj"
+            JobPlan(usage_style=UsageStyle.TOKENS), "completed", Usage(CREDITS, CREDITS, CREDITS / 2e6), id="tokens"
         ),
-        pytest.param(
-            JobPlan(video_style=VideoStyle.LIST_OF_STRINGS), "completed", Usage(credits_used=CREDITS), id="list-str"
-        ),
-        pytest.param(
-            JobPlan(video_style=VideoStyle.OBJECT_FULL), "completed", Usage(credits_used=CREDITS), id="obj-full"
-        ),
-        pytest.param(JobPlan(usage_style=UsageStyle.TOKENS), "completed", Usage(tokens_used=CREDITS), id="tokens"),
-        pytest.param(JobPlan(usage_style=UsageStyle.USD), "completed", Usage(usd_spent=CREDITS / 2e6), id="usd"),
-        pytest.param(JobPlan(id_style=IdStyle.NANOID), "completed", Usage(credits_used=CREDITS), id="nanoid"),
-        pytest.param(JobPlan(id_style=IdStyle.UUID), "completed", Usage(credits_used=CREDITS), id="uuid"),
-        pytest.param(JobPlan(id_style=IdStyle.NUMBER), "completed", Usage(credits_used=CREDITS), id="number"),
-        pytest.param(JobPlan(id_style=IdStyle.UUID_MODEL), "completed", Usage(credits_used=CREDITS), id="uuid-model"),
+        pytest.param(JobPlan(usage_style=UsageStyle.USD), "completed", COST, id="usd"),
+        pytest.param(JobPlan(id_style=IdStyle.NANOID), "completed", COST, id="nanoid"),
+        pytest.param(JobPlan(id_style=IdStyle.UUID), "completed", COST, id="uuid"),
+        pytest.param(JobPlan(id_style=IdStyle.NUMBER), "completed", COST, id="number"),
+        pytest.param(JobPlan(id_style=IdStyle.UUID_MODEL), "completed", COST, id="uuid-model"),
     ],
 )
 def test_the_live_apis_looser_forms_are_understood(
