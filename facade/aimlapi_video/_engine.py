@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+import sys
 import time
 from collections.abc import Callable, Generator, Mapping
 from pathlib import Path
@@ -97,11 +98,21 @@ INTERRUPTED_REQUEST_NOTE = "interrupted during the create request with X-Client-
 
 
 def interrupted_request_id(exc: BaseException) -> str | None:
-    """The ``X-Client-Request-Id`` of the create request ``exc`` (a Ctrl-C) interrupted, if it did."""
-    for note in getattr(exc, "__notes__", []):
-        if note.startswith(INTERRUPTED_REQUEST_NOTE):
-            return str(note.removeprefix(INTERRUPTED_REQUEST_NOTE))
+    """The ``X-Client-Request-Id`` of the create request ``exc`` interrupted, if it did: ``exc`` is the Ctrl-C
+    (sync), or the task's cancellation, or the KeyboardInterrupt ``asyncio.run`` raised while handling it."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        for note in getattr(seen, "__notes__", []):
+            if note.startswith(INTERRUPTED_REQUEST_NOTE):
+                return str(note.removeprefix(INTERRUPTED_REQUEST_NOTE))
+        seen = seen.__context__
     return None
+
+
+def _interruption(exc: BaseException) -> bool:
+    """A Ctrl-C, or (in the async client) the cancellation asyncio turns it into."""
+    asyncio = sys.modules.get("asyncio")  # loaded whenever a task can be cancelled; not imported here
+    return isinstance(exc, KeyboardInterrupt) or (asyncio is not None and isinstance(exc, asyncio.CancelledError))
 
 
 def new_client_request_id() -> str:
@@ -141,8 +152,9 @@ def _create(body: CreateVideoGenerationRequest, request_id: str) -> Steps[Respon
     ``X-Client-Request-Id`` out (a note), which support can trace the generation by."""
     try:
         response: Response[VideoGeneration] = yield Create(body, request_id)
-    except KeyboardInterrupt as exc:
-        exc.add_note(f"{INTERRUPTED_REQUEST_NOTE}{request_id}")
+    except BaseException as exc:
+        if _interruption(exc):
+            exc.add_note(f"{INTERRUPTED_REQUEST_NOTE}{request_id}")
         raise
     return response
 

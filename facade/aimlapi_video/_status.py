@@ -58,7 +58,8 @@ def _number(value: object) -> float | None:
     return float(value)
 
 
-#: The headers a completed job's answer carries its cost in (NOTES.md: besides, or instead of, ``meta.usage``).
+#: The headers a completed job's answer carries its cost in (the live API sends them besides ``meta.usage``, whose
+#: unit varies by model).
 _USAGE_HEADERS = {"credits_used": "x-aimlapi-credits-used", "usd_spent": "x-aimlapi-usd-spent"}
 
 

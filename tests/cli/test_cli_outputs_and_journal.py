@@ -178,7 +178,7 @@ def test_a_journal_that_cannot_be_updated_after_the_save_is_a_warning(
         result = finish(opts, client, "gen-1", tmp_path / "v.mp4", overwrite=False, timeout=None)
     assert ("completed", str(tmp_path / "v.mp4")) == (result["status"], result["output"])
     assert video == (tmp_path / "v.mp4").read_bytes()
-    assert "warning: the journal could not be updated (database is locked)" in capsys.readouterr().err
+    assert "warning: could not update the journal: database is locked" in capsys.readouterr().err
 
 
 def test_audio_with_no_audio_is_a_usage_error_in_the_commands_words(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from aimlapi_video import VideoUrlExpiredError
-from aimlapi_video.cli._runtime import EXIT, Interrupted, cli_wording, exit_code_for, follow_command
+from aimlapi_video import APIError, GenerationFailedError, InvalidInputError, VideoUrlExpiredError
+from aimlapi_video.cli._app import resume
+from aimlapi_video.cli._journal import Journal
+from aimlapi_video.cli._runtime import EXIT, Interrupted, Options, cli_wording, exit_code_for, follow_command
 from aimlapi_video.testing import FakeAIMLAPI, JobPlan, Outcome, Scenario, UsageStyle
 
 from .conftest import TIMEOUT, Cli, error_line, is_mp4
@@ -79,7 +82,15 @@ def test_an_interrupt_names_the_command_with_its_server() -> None:
 
 def test_an_unexpected_error_is_not_called_a_failed_generation() -> None:
     """Exit 1 means the generation failed; a bug is reported as exit 3 (with --debug showing the traceback)."""
-    assert (EXIT["api"], EXIT["failed"]) == (exit_code_for(AttributeError("boom")), 1)
+    assert 3 == exit_code_for(AttributeError("boom")) == EXIT["api"]
+
+
+@pytest.mark.parametrize("generation_id", ["-Afb886YkSB7oNkROJr2S", "abc:alibaba/wan", "x y"])
+def test_the_printed_command_is_read_back_by_the_cli_as_meant(generation_id: str) -> None:
+    """Parsed by the ``resume`` command itself: the id is the argument, the server the option."""
+    words = shlex.split(follow_command("resume", generation_id, "http://127.0.0.1:9/v1?x=1"))
+    context = resume.make_context("resume", words[2:])
+    assert (generation_id, "http://127.0.0.1:9/v1?x=1") == (context.params["generation_id"], context.params["base_url"])
 
 
 def test_download_of_a_failed_generation_exits_1(cli: Cli, failing: FakeAIMLAPI, png: Path) -> None:
@@ -152,7 +163,7 @@ def test_a_listing_keeps_one_line_per_job(cli: Cli, fake: FakeAIMLAPI, png: Path
     ("args", "expected"),
     [
         (["--seed", "-1"], "error: --seed: must be between 0 and "),
-        (["--extra", "generate_audio=false"], "error: --extra: generate_audio has its own option; use it instead"),
+        (["--extra", "seed=3"], "error: --extra: seed is set by the command's own options and arguments, not --extra"),
         (["--extra", "cfg=NaN"], "error: --extra: cfg: "),
     ],
 )
@@ -171,20 +182,56 @@ def test_a_key_file_with_two_lines_names_the_key_not_an_argument(cli: Cli, fake:
     key_file.chmod(0o600)
     result = cli.run(fake, "submit", str(png), "-p", PROMPT, "--api-key-file", str(key_file), api_key=None)
     assert 2 == result.returncode
-    assert error_line(result).startswith("error: API key: ")
+    assert error_line(result).startswith(f"error: --api-key-file {key_file}: ")
     assert "api_key" not in result.stderr
 
 
 def test_no_key_says_how_to_give_one_on_the_command_line(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
     result = cli.run(fake, "submit", str(png), "-p", PROMPT, api_key=None)
-    assert "error: API key: no API key: use --api-key-file or set AIMLAPI_API_KEY or AIML_API_KEY" == error_line(result)
+    assert "error: no API key: use --api-key-file or set AIMLAPI_API_KEY or AIML_API_KEY" == error_line(result)
+
+
+def options(base_url: str | None = None, api_key_file: Path | None = None) -> Options:
+    return Options(as_json=False, quiet=False, debug=False, base_url=base_url, api_key_file=api_key_file)
 
 
 def test_an_expired_url_names_the_command_that_fetches_a_fresh_one() -> None:
     """``call get('ID')`` is the library's advice; on the command line it is ``download ID``."""
-    message = cli_wording(VideoUrlExpiredError(403, "-abc"), "http://127.0.0.1:9")
+    message = cli_wording(VideoUrlExpiredError(403, "-abc"), options("http://127.0.0.1:9"))
     assert message.endswith(
         "it may have expired: aimlapi-video download --base-url http://127.0.0.1:9 -- -abc fetches a fresh one"
+    )
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        APIError(400, "generate_audio=False is not supported; pass api_key= or set it; the client's max_image_bytes="),
+        GenerationFailedError("g1", "GenerationError", "extra: has its own argument; pass it by name instead"),
+        InvalidInputError("image", "no such file: 'generate_audio=False has its own argument.png'"),
+    ],
+    ids=["server-text", "job-failure", "user-file-name"],
+)
+def test_only_the_librarys_own_advice_is_reworded(exc: Exception) -> None:
+    """A server's message, a job's failure and a name the user typed come through as they are."""
+    expected = str(exc) if not isinstance(exc, InvalidInputError) else f"IMAGE: {exc.reason}"
+    assert expected == cli_wording(exc, options())
+
+
+@pytest.mark.parametrize(
+    ("base_url", "expected"),
+    [("http://example.com", "--base-url: "), (None, "AIMLAPI_BASE_URL: ")],
+)
+def test_the_server_is_named_where_it_came_from(base_url: str | None, expected: str) -> None:
+    exc = InvalidInputError("base_url", "plain http to example.com would send the API key unencrypted; use https")
+    assert cli_wording(exc, options(base_url)).startswith(expected)
+
+
+def test_a_key_problem_names_the_key_file_it_came_from(tmp_path: Path) -> None:
+    exc = InvalidInputError("api_key", "the API key is empty")
+    assert ("the API key is empty", f"--api-key-file {tmp_path}: the API key is empty") == (
+        cli_wording(exc, options()),
+        cli_wording(exc, options(api_key_file=tmp_path)),
     )
 
 
@@ -223,3 +270,41 @@ def test_the_cost_of_a_model_reporting_usd_is_shown_in_credits_and_usd(cli: Cli,
         result = cli.run(fake, "generate", str(png), "-p", PROMPT, "-o", str(cli.workdir / "v.mp4"), "--json")
     document = json.loads(result.stdout)
     assert (0, 210_000.0, 0.105) == (result.returncode, document["credits_used"], document["usd_spent"])
+
+
+@pytest.mark.parametrize("command", [["jobs"], ["submit", "IMG", "-p", PROMPT, "--dry-run"]])
+def test_with_stdout_closed_every_printing_command_says_so(
+    cli: Cli, fake: FakeAIMLAPI, png: Path, command: list[str]
+) -> None:
+    """Not only the results that go through the common printer: a listing and a dry run too."""
+    cli.run(fake, "submit", str(png), "-p", PROMPT)  # something to list
+    argv = [sys.executable, "-m", "aimlapi_video", *[str(png) if word == "IMG" else word for word in command]]
+    result = subprocess.run(
+        ["bash", "-c", 'exec "$@" >&-', "bash", *argv],
+        env=cli.env(fake),
+        cwd=cli.workdir,
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert (3, "error: could not print the result (standard output is closed)") == (
+        result.returncode,
+        error_line(result),
+    )
+
+
+def test_a_listing_keeps_one_line_per_job_whatever_the_output_name(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
+    out = cli.workdir / "two\nlines.mp4"
+    cli.run(fake, "generate", str(png), "-p", PROMPT, "-o", str(out))
+    listing = cli.run(fake, "jobs", "--limit", "1").stdout.splitlines()
+    assert [str(out).replace("\n", " ")] == [line.split("\t")[4] for line in listing]
+
+
+def test_a_journal_error_names_the_file_and_keeps_its_sqlite_code(tmp_path: Path) -> None:
+    path = tmp_path / "journal.sqlite3"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(sqlite3.DatabaseError) as info:
+        Journal(path).entries()
+    assert (f"the journal {path}: file is not a database", 26) == (str(info.value), info.value.sqlite_errorcode)

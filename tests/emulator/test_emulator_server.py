@@ -195,6 +195,9 @@ def test_a_bad_scenario_file_is_a_usage_error(tmp_path: Path, capsys: pytest.Cap
         (["--video-bytes", "10"], "error: --video-bytes: must be at least "),
         (["--job-seconds", "-1"], "error: argument --job-seconds: must be a finite number of seconds, 0 or more"),
         (["--job-seconds", "inf"], "error: argument --job-seconds: must be a finite number of seconds, 0 or more"),
+        (["--job-seconds", "abc"], "error: argument --job-seconds: must be a finite number of seconds, 0 or more"),
+        (["--port", "70000"], "error: argument --port: must be a port number from 0 to 65535, not '70000'"),
+        (["--port", "-5"], "error: argument --port: must be a port number from 0 to 65535, not '-5'"),
     ],
 )
 def test_a_bad_flag_is_a_usage_error_naming_it(
@@ -215,7 +218,7 @@ def test_a_port_in_use_is_one_line_not_a_traceback(capsys: pytest.CaptureFixture
         with pytest.raises(SystemExit) as exit_info:
             main(["--port", str(port)])
     err = capsys.readouterr().err
-    assert 1 == exit_info.value.code
+    assert 3 == exit_info.value.code
     assert err.endswith(f"error: cannot serve on 127.0.0.1:{port}: Address already in use\n")
     assert "Traceback" not in err
 

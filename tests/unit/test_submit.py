@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from typing import Any
@@ -233,16 +234,42 @@ def test_an_id_that_is_not_an_id_is_uncertain(make: Make, bad_id: object) -> Non
     assert 1 == api.count("POST")
 
 
-def test_a_ctrl_c_during_the_post_carries_its_client_request_id_out(make: Make) -> None:
+def test_a_ctrl_c_during_the_post_carries_its_client_request_id_out(make: Make, mode: str) -> None:
     """The outcome of an interrupted create is unknown; the X-Client-Request-Id it carried is what support can
-    trace it by, so the KeyboardInterrupt names it (the CLI quotes it in its exit-5 message)."""
+    trace it by, so the interruption names it (the CLI quotes it in its exit-5 message). Sync: the Ctrl-C
+    itself. Async: asyncio turns a Ctrl-C into the task's cancellation, which is what the request sees."""
 
-    def interrupted(request: httpx.Request) -> httpx.Response:
-        raise KeyboardInterrupt
+    def interrupted(request: httpx.Request) -> Any:
+        if mode == "sync":
+            raise KeyboardInterrupt
+
+        async def cancelled() -> None:  # httpx awaits what the handler returns
+            task = asyncio.current_task()
+            assert task is not None
+            task.cancel()
+            await asyncio.sleep(0)
+
+        return cancelled()
 
     api = FakeAPI(posts=[interrupted])
-    with pytest.raises(KeyboardInterrupt) as info:
+    with pytest.raises((KeyboardInterrupt, asyncio.CancelledError)) as info:
         make(api)("submit", PNG, "a cat")
     sent = api.requests[0].headers["x-client-request-id"]
     assert sent == interrupted_request_id(info.value)
     assert 1 == api.count("POST")
+
+
+def test_the_request_id_is_found_behind_the_interrupt_asyncio_run_raises() -> None:
+    """``asyncio.run`` raises a fresh KeyboardInterrupt while handling the cancellation: look behind it."""
+    cancelled = asyncio.CancelledError()
+    cancelled.add_note("interrupted during the create request with X-Client-Request-Id aimlapi-video-1")
+
+    def as_asyncio_run_does() -> None:
+        try:
+            raise cancelled
+        except asyncio.CancelledError:
+            raise KeyboardInterrupt()  # noqa: B904  (asyncio.Runner.run's own words: the cancellation is the context)
+
+    with pytest.raises(KeyboardInterrupt) as info:
+        as_asyncio_run_does()
+    assert "aimlapi-video-1" == interrupted_request_id(info.value)

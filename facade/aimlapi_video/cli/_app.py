@@ -20,6 +20,7 @@ import click
 from .._choices import DURATIONS, RESOLUTIONS, SHOT_TYPES
 from .._media import DEFAULT_MAX_AUDIO_BYTES, DEFAULT_MAX_IMAGE_BYTES
 from ._generation import check_output, dry_run_body, finish, journalled_submit, output_for, update_journal
+from ._journal import one_line
 from ._runtime import EXIT, Caps, Interrupted, Options, common, emit, summary, usage_error
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -142,7 +143,7 @@ def _dry_run(opts: Options, image: str, prompt: str, options: dict[str, Any], ca
     and the server here; then every request field), except the journal's, as a dry run writes nothing; then
     the request is printed, its image elided."""
     opts.client(**caps).close()
-    click.echo(json.dumps(dry_run_body(image, prompt, options, caps), indent=2))
+    emit(json.dumps(dry_run_body(image, prompt, options, caps), indent=2), None)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -331,9 +332,12 @@ def jobs(opts: Options, limit: int) -> dict[str, Any] | None:
     entries = opts.journal().entries(limit)
     if opts.as_json:
         return {"jobs": [attrs.asdict(e) for e in entries]}
-    for e in entries:
-        saved = e.output_path if e.saved else "-"
-        click.echo(f"{e.id}\t{e.created_at}\t{e.status}\t{e.prompt_summary}\t{saved}")
+    lines = [
+        "\t".join([e.id, e.created_at, e.status, e.prompt_summary, one_line(e.output_path) if e.saved else "-"])
+        for e in entries
+    ]
+    if lines:
+        emit("\n".join(lines), None)
     return None
 
 

@@ -108,7 +108,8 @@ def _best_effort(write: Callable[..., None], *args: Any, **kwargs: Any) -> bool:
     try:
         write(*args, **kwargs)
     except (OSError, ValueError, sqlite3.Error) as exc:
-        click.echo(f"warning: the journal could not be updated ({exc})", err=True)
+        named = str(exc) if str(exc).startswith("the journal ") else f"the journal: {exc}"
+        click.echo(f"warning: could not update {named}", err=True)
         return False
     return True
 

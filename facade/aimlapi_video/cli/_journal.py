@@ -75,11 +75,15 @@ class Entry:
 
     @property
     def prompt_summary(self) -> str:
-        """The prompt on one line (each run of whitespace, tabs and newlines included, and each other control
-        character becomes one space: a listing is a line per entry, its fields tab-separated), cut to 40
-        characters."""
-        prompt = " ".join("".join(c if c.isprintable() else " " for c in str(self.params.get("prompt", ""))).split())
+        """The prompt on one line (``one_line``), cut to 40 characters."""
+        prompt = one_line(str(self.params.get("prompt", "")))
         return prompt if len(prompt) <= 40 else prompt[:39] + "…"
+
+
+def one_line(text: str | None) -> str:
+    """``text`` on one line: each run of whitespace (tabs and newlines included) and each other control
+    character becomes one space, so a listing keeps a line per entry and its fields tab-separated."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text or "").split())
 
 
 class Journal:
@@ -108,8 +112,10 @@ class Journal:
                     yield conn
             finally:
                 conn.close()
-        except sqlite3.DatabaseError as exc:
-            raise type(exc)(f"the journal {self.path}: {exc}") from exc
+        except sqlite3.DatabaseError as exc:  # the same error (its type and error code kept), naming the file
+            if exc.args and not str(exc.args[0]).startswith("the journal "):
+                exc.args = (f"the journal {self.path}: {exc.args[0]}", *exc.args[1:])
+            raise
 
     def ensure(self) -> None:
         """Create the journal now (folder, file, table) and prove a generation can be written to it, so a

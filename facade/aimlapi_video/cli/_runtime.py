@@ -39,10 +39,9 @@ class Caps(TypedDict, total=False):
     max_audio_bytes: int
 
 
-#: The library names its arguments; here each is the command-line option (or the variable) that sets it.
+#: The library names its arguments; here each is the command-line option or argument that sets it. (The API
+#: key and the server are named by where they came from: see ``_named``.)
 _ARGUMENTS = {
-    "api_key": "API key",
-    "base_url": "--base-url",
     "prompt": "--prompt",
     "duration": "--duration",
     "resolution": "--resolution",
@@ -56,31 +55,47 @@ _ARGUMENTS = {
     "generation_id": "ID",
     "timeout": "--timeout",
 }
-#: And its hints tell a Python caller what to pass; here, what to type instead.
-_HINTS = {
-    "the client's max_image_bytes=": "--max-image-mb",
-    "the client's max_audio_bytes=": "--max-audio-mb",
-    "pass api_key= or set": "use --api-key-file or set",
-    "has its own argument; pass it by name instead": "has its own option; use it instead of --extra",
-    "generate_audio=False": "--no-audio",
+#: And its refusals end with advice for a Python caller; here, what to type instead. Only the library's own
+#: reasons are reworded (never a server's text, nor a name the user typed), and only at their end.
+_ADVICE = {
+    "pass api_key= or set AIMLAPI_API_KEY or AIML_API_KEY": "use --api-key-file or set AIMLAPI_API_KEY or AIML_API_KEY",
+    "has its own argument; pass it by name instead": "is set by the command's own options and arguments, not --extra",
+    "the client's max_image_bytes= raises it, or pass an https URL instead": (
+        "--max-image-mb raises it, or pass an https URL instead"
+    ),
+    "the client's max_audio_bytes= raises it, or pass an https URL instead": (
+        "--max-audio-mb raises it, or pass an https URL instead"
+    ),
 }
 
 
-def cli_wording(exc: BaseException, base_url: str | None) -> str:
-    """``exc``'s message on one line, in the command line's words: the option for a library argument, the
-    command to type for a call to make."""
+def _named(name: str, opts: Options) -> str | None:
+    """What to call the library's argument ``name`` on this command line, if it is one the user set."""
+    if name == "api_key":
+        return f"--api-key-file {opts.api_key_file}" if opts.api_key_file is not None else None
+    if name == "base_url":
+        return "--base-url" if opts.base_url is not None else "AIMLAPI_BASE_URL"
+    return _ARGUMENTS.get(name)
+
+
+def cli_wording(exc: BaseException, opts: Options) -> str:
+    """``exc``'s message on one line, in the command line's words: the option for a library argument, what to
+    type for the library's advice, the command for a call to make."""
     from .. import InvalidInputError, VideoUrlExpiredError  # noqa: PLC0415
 
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted"
     message = str(exc)
-    if isinstance(exc, InvalidInputError) and exc.name in _ARGUMENTS:
-        message = f"{_ARGUMENTS[exc.name]}: {exc.reason}"
+    if isinstance(exc, InvalidInputError):  # names the CLI gave itself (--output, AIMLAPI_VIDEO_HOME) stay
+        reason = exc.reason
+        for advice, typed in _ADVICE.items():
+            if reason.endswith(advice):
+                reason = reason.removesuffix(advice) + typed
+        name = _named(exc.name, opts)
+        message = reason if name is None and exc.name == "api_key" else f"{name or exc.name}: {reason}"
     if isinstance(exc, VideoUrlExpiredError) and exc.generation_id is not None:
-        fresh = follow_command("download", exc.generation_id, base_url)
+        fresh = follow_command("download", exc.generation_id, opts.base_url)
         message = message.replace(f"call get({exc.generation_id!r}) for a fresh URL", f"{fresh} fetches a fresh one")
-    for library, option in _HINTS.items():
-        message = message.replace(library, option)
     return " ".join(message.split())
 
 
@@ -302,12 +317,12 @@ def run_command(opts: Options, body: Callable[[], dict[str, Any] | None]) -> NoR
     except (click.ClickException, click.exceptions.Exit):
         raise
     except (Exception, KeyboardInterrupt) as exc:  # one line, the documented exit code
-        if opts.debug:
+        if opts.debug and sys.stderr is not None:  # with stderr closed, print_exc would write to stdout
             import traceback  # noqa: PLC0415
 
             traceback.print_exc()
         code = exit_code_for(exc)
-        message = cli_wording(exc, opts.base_url)
+        message = cli_wording(exc, opts)
         notes = [n for n in getattr(exc, "__notes__", []) if "generation id" in n]
         click.echo(f"error: {message}" + (f" [{notes[-1]}]" if notes else ""), err=True)  # the CLI's own note is last
         if opts.as_json:

@@ -14,10 +14,20 @@ __all__ = ["build_parser", "main", "scenario_from_args"]
 
 def _seconds(text: str) -> float:
     """``--job-seconds``: a finite number of seconds, 0 or more."""
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
     if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number of seconds, 0 or more, not {text}")
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds, 0 or more, not {text!r}")
     return value
+
+
+def _port(text: str) -> int:
+    """``--port``: 0 (any free port) to 65535."""
+    if not (text.isascii() and text.isdigit() and int(text) <= 65535):
+        raise argparse.ArgumentTypeError(f"must be a port number from 0 to 65535, not {text!r}")
+    return int(text)
 
 
 def build_parser(prog: str = "python -m aimlapi_video.testing") -> argparse.ArgumentParser:
@@ -26,7 +36,7 @@ def build_parser(prog: str = "python -m aimlapi_video.testing") -> argparse.Argu
         description="Serve a fake AI/ML API video endpoint (with optional fault injection) on 127.0.0.1.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: %(default)s)")
-    parser.add_argument("--port", type=int, default=0, help="port; 0 picks a free one (default: %(default)s)")
+    parser.add_argument("--port", type=_port, default=0, help="port; 0 picks a free one (default: %(default)s)")
     parser.add_argument(
         "--job-seconds",
         type=_seconds,
@@ -81,6 +91,6 @@ def main(argv: list[str] | None = None, *, prog: str | None = None) -> int:
             api_key=args.api_key,
             log_level=args.log_level,
         )
-    except OSError as exc:  # the port is taken, the address is not this machine's...
-        parser.exit(1, f"{parser.prog}: error: cannot serve on {args.host}:{args.port}: {exc.strerror or exc}\n")
+    except OSError as exc:  # the port is taken, the address is not this machine's... (exit 3, as the CLI's)
+        parser.exit(3, f"{parser.prog}: error: cannot serve on {args.host}:{args.port}: {exc.strerror or exc}\n")
     return 0
