@@ -15,7 +15,8 @@ import pytest
 from aimlapi_video import APIError, GenerationFailedError, InvalidInputError, VideoUrlExpiredError
 from aimlapi_video.cli._app import resume
 from aimlapi_video.cli._journal import Journal
-from aimlapi_video.cli._runtime import EXIT, Interrupted, Options, cli_wording, exit_code_for, follow_command
+from aimlapi_video.cli._messages import cli_wording, follow_command
+from aimlapi_video.cli._runtime import EXIT, Interrupted, Options, exit_code_for
 from aimlapi_video.testing import FakeAIMLAPI, JobPlan, Outcome, Scenario, UsageStyle
 
 from .conftest import TIMEOUT, Cli, error_line, is_mp4

@@ -1,8 +1,8 @@
 """The ``aimlapi-video`` command: generate, submit, status, wait, download, resume, jobs, serve-fake.
 
 Every created generation is journalled before waiting starts; Ctrl-C prints the id and the exact ``resume``
-command. How a command runs (errors, exit codes, output) is in ``_runtime``; the journalled submit, wait and
-download in ``_generation``.
+command. How a command runs (errors, exit codes, output) is in ``_runtime``, the wording of its messages in
+``_messages``; the journalled submit, wait and download in ``_generation``.
 """
 
 from __future__ import annotations

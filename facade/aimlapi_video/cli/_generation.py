@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from ._journal import Journal
 
 
-from ._runtime import Caps, Interrupted, NothingSent, Options, follow_command, interrupts_deferred, summary
+from ._messages import follow_command
+from ._runtime import Caps, Interrupted, NothingSent, Options, interrupts_deferred, summary
 
 
 def describe(value: str | None) -> str | None:
