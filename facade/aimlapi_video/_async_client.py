@@ -60,6 +60,9 @@ class AsyncVideoClient(ClientBase):
             max_image_bytes=max_image_bytes,
             max_audio_bytes=max_audio_bytes,
             clock=clock,
+            sleep=sleep,
+            transports={"transport": transport, "video_transport": video_transport},
+            transport_type=httpx.AsyncBaseTransport,
         )
         import asyncio  # noqa: PLC0415  (~35 ms: loaded only when an async client is made)
 

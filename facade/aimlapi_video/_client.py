@@ -59,6 +59,9 @@ class VideoClient(ClientBase):
             max_image_bytes=max_image_bytes,
             max_audio_bytes=max_audio_bytes,
             clock=clock,
+            sleep=sleep,
+            transports={"transport": transport, "video_transport": video_transport},
+            transport_type=httpx.BaseTransport,
         )
         self._sleep = sleep or time.sleep
         self._timeout = http_timeout(timeout)

@@ -56,8 +56,12 @@ def check_id(generation_id: object) -> str:
 
 def check_output(output: str | os.PathLike[str] | None, overwrite: bool) -> Path | None:
     """Refuse an unusable destination before anything is submitted or paid for."""
+    if not isinstance(overwrite, bool):  # "False" from a config file is truthy: it would replace the file
+        raise InvalidInputError("overwrite", f"must be True or False, got {overwrite!r}")
     if output is None:
         return None
+    if not isinstance(output, str | os.PathLike) or not isinstance(os.fspath(output), str):
+        raise InvalidInputError("output", f"must be a str or os.PathLike[str] path, got {type(output).__name__}")
     path = Path(output)
     try:
         return _check_path(path, overwrite)
@@ -136,7 +140,15 @@ class ClientBase:
         max_image_bytes: int,
         max_audio_bytes: int,
         clock: Callable[[], float] | None,
+        sleep: object,
+        transports: Mapping[str, object],
+        transport_type: type,
     ) -> tuple[BearerAuth, str]:
+        check_wait(None, clock=clock, sleep=sleep)  # a bad sleep would fail only after the paid POST
+        for name, transport in transports.items():
+            if transport is not None and not isinstance(transport, transport_type):
+                kind = f"{transport_type.__module__}.{transport_type.__qualname__}"
+                raise InvalidInputError(name, f"must be an {kind}, got {type(transport).__name__}")
         self._base_url = resolve_base_url(base_url)
         auth = BearerAuth(resolve_api_key(api_key), urlsplit(self._base_url).hostname or "")
         number("max_submit_attempts", max_submit_attempts, minimum=1, integer=True)
@@ -207,9 +219,12 @@ class ClientBase:
         overwrite: bool,
         on_progress: Callable[[DownloadProgress], None] | None,
     ) -> Steps[Path]:
-        """The steps of ``download``; the destination is checked now, before any request."""
+        """The steps of ``download``; the destination and the callback are checked now, before any request."""
+        if output is None:
+            raise InvalidInputError("output", "is required: the path to save the video to")
         dest = check_output(output, overwrite)
-        assert dest is not None  # output is required here
+        assert dest is not None
+        check_wait(None, on_progress=on_progress)
         return self._save(generation, dest, overwrite, on_progress)
 
     def _save(

@@ -53,6 +53,8 @@ def resolve_base_url(base_url: str | None, environ: Mapping[str, str] = os.envir
 def resolve_api_key(api_key: str | None, environ: Mapping[str, str] = os.environ) -> str:
     """The key from the argument or the environment, checked to be usable in a header."""
     source = "api_key"
+    if api_key is not None and not isinstance(api_key, str):
+        raise InvalidInputError("api_key", f"must be a string, got {type(api_key).__name__}")
     if api_key is None:
         for var in KEY_ENV_VARS:
             if environ.get(var):

@@ -12,16 +12,18 @@ Security: the API key never reaches the video host (a client with a default ``Au
 The signed URL is a credential: https only, plain http only to a loopback host (tests, emulator), for the
 first URL and every redirect (followed here, not by httpx, so each hop is checked before it is sent); logs
 show host and path, never the query string; messages never include the URL. Local disk errors (permission,
-disk full) propagate as ``OSError``, after the temporary file is removed.
+disk full) are a ``DownloadError`` naming the file (the OSError as its cause), after the temporary file is
+removed; every DownloadError carries the generation's id when the download knows it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC
 from pathlib import Path
 from typing import Literal
@@ -313,6 +315,18 @@ def _build_request(http: httpx.Client | httpx.AsyncClient, url: str, headers: di
     return request
 
 
+@contextlib.contextmanager
+def _attributed(generation_id: str | None) -> Iterator[None]:
+    """Every DownloadError out of a download names its generation, when the download knows it (the core's,
+    the file's and the disk's alike)."""
+    try:
+        yield
+    except DownloadError as exc:
+        if exc.generation_id is None:
+            exc.generation_id = generation_id
+        raise
+
+
 def download_sync(
     http: httpx.Client,
     url: str,
@@ -335,7 +349,10 @@ def download_sync(
     """
     dest = _prepare(http, url, output, overwrite=overwrite, max_attempts=max_attempts, chunk_size=chunk_size)
     core = _DownloadCore(max_attempts=max_attempts, generation_id=generation_id)
-    with PartFile(dest, core, on_progress=on_progress, overwrite=overwrite, report_every=chunk_size) as part:
+    with (
+        _attributed(generation_id),
+        PartFile(dest, core, on_progress=on_progress, overwrite=overwrite, report_every=chunk_size) as part,
+    ):
         while True:
             request = _build_request(http, url, core.request_headers())
             try:
@@ -381,7 +398,10 @@ async def download_async(
         sleep = asyncio.sleep
     dest = _prepare(http, url, output, overwrite=overwrite, max_attempts=max_attempts, chunk_size=chunk_size)
     core = _DownloadCore(max_attempts=max_attempts, generation_id=generation_id)
-    with PartFile(dest, core, on_progress=on_progress, overwrite=overwrite, report_every=chunk_size) as part:
+    with (
+        _attributed(generation_id),
+        PartFile(dest, core, on_progress=on_progress, overwrite=overwrite, report_every=chunk_size) as part,
+    ):
         while True:
             request = _build_request(http, url, core.request_headers())
             try:

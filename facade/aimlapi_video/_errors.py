@@ -4,7 +4,8 @@
 ran out) are different families, so a caller can retry one and report the other::
 
     AIMLAPIError
-    ├── InvalidInputError (also ValueError)   bad argument, raised before any network call or charge
+    ├── InvalidInputError (also ValueError)   bad argument, raised before any charge (before any request, but
+    │                                         for download(id) of an unfinished generation: its status check)
     ├── APIError                              the API answered with an error status
     │   ├── InvalidRequestError               400 (and 422)
     │   ├── AuthenticationError               401, 403
@@ -47,12 +48,29 @@ __all__ = [
 ]
 
 
+def _restored(cls: type[AIMLAPIError], args: tuple[Any, ...], state: dict[str, Any]) -> AIMLAPIError:
+    """An exception rebuilt from its message and attributes, without calling ``__init__`` (whose parameters
+    differ from class to class and are not the message): how every one of them is unpickled and copied."""
+    exc = cls.__new__(cls)
+    exc.args = args
+    exc.__dict__.update(state)
+    return exc
+
+
 class AIMLAPIError(Exception):
-    """Base of every error this package raises."""
+    """Base of every error this package raises.
+
+    Every one survives ``pickle`` and ``copy`` with its message and attributes (notes included), so it can
+    cross a process pool or a task queue: the default pickling would call ``__init__`` with the message alone.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _restored, (type(self), self.args, dict(self.__dict__))
 
 
 class InvalidInputError(AIMLAPIError, ValueError):
-    """An argument is unusable; raised before any request is sent. ``name`` is the argument."""
+    """An argument is unusable; raised before anything is paid for, and before any request but the status check
+    of ``download(id)`` (which finds the generation unfinished). ``name`` is the argument."""
 
     def __init__(self, name: str, reason: str) -> None:
         self.name = name
@@ -170,7 +188,12 @@ class SubmitUncertainError(GenerationError):
 
 
 class DownloadError(AIMLAPIError):
-    """The video could not be saved; nothing partial is left at the destination."""
+    """The video could not be saved (the host, the network, or the local disk failed); nothing partial is left
+    at the destination. ``generation_id`` is the generation's, when the download knew it."""
+
+    def __init__(self, message: str, *, generation_id: str | None = None) -> None:
+        self.generation_id = generation_id
+        super().__init__(message)
 
 
 class VideoUrlExpiredError(DownloadError):
@@ -178,10 +201,10 @@ class VideoUrlExpiredError(DownloadError):
 
     def __init__(self, status_code: int, generation_id: str | None) -> None:
         self.status_code = status_code
-        self.generation_id = generation_id
         hint = f"call get({generation_id!r})" if generation_id else "call get() with the generation id"
         super().__init__(
-            f"video URL refused by its host (HTTP {status_code}); it may have expired: {hint} for a fresh URL"
+            f"video URL refused by its host (HTTP {status_code}); it may have expired: {hint} for a fresh URL",
+            generation_id=generation_id,
         )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -41,6 +41,16 @@ def start_writeback(fd: int, offset: int, length: int) -> None:
     if hasattr(os, "posix_fadvise"):
         with contextlib.suppress(OSError):
             os.posix_fadvise(fd, offset, length, os.POSIX_FADV_DONTNEED)
+
+
+@contextlib.contextmanager
+def _disk(dest: Path) -> Iterator[None]:
+    """A local file operation for ``dest``: its OSError (disk full, permission, I/O) is the download's
+    failure, a DownloadError naming the file, so that everything the client raises is an AIMLAPIError."""
+    try:
+        yield
+    except OSError as exc:
+        raise DownloadError(f"could not save the video to {dest}: {exc.strerror or exc}") from exc
 
 
 def fsync_dir(path: Path) -> None:
@@ -96,7 +106,8 @@ class PartFile:
 
     def __enter__(self) -> PartFile:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-        self._file = os.fdopen(os.open(self.path, flags, 0o666), "wb")  # 0o666: the umask applies
+        with _disk(self.dest):
+            self._file = os.fdopen(os.open(self.path, flags, 0o666), "wb")  # 0o666: the umask applies
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -118,12 +129,13 @@ class PartFile:
         copy every byte once more through a buffer, which cost two thirds of the download throughput.
         """
         progress = self.ledger.on_chunk(len(chunk))
-        self._file.write(chunk)
-        self._size += len(chunk)
-        if self._size - self._written_back >= self._writeback_every:
-            self._file.flush()  # the OS can only write back what it has been given
-            self._writeback(self._file.fileno(), self._written_back, self._size - self._written_back)
-            self._written_back = self._size
+        with _disk(self.dest):
+            self._file.write(chunk)
+            self._size += len(chunk)
+            if self._size - self._written_back >= self._writeback_every:
+                self._file.flush()  # the OS can only write back what it has been given
+                self._writeback(self._file.fileno(), self._written_back, self._size - self._written_back)
+                self._written_back = self._size
         if self.on_progress is not None and progress.bytes_done >= self._next_report:
             self._next_report = progress.bytes_done + self.report_every
             self.on_progress(progress)
@@ -143,26 +155,31 @@ class PartFile:
     def sync(self) -> None:
         """Flush the bytes to disk. The one step that can take long (the disk's pace, not ours), so the async
         shell runs it in a worker thread; if the task is cancelled meanwhile, nothing has been put in place."""
-        self._file.flush()
-        os.fsync(self._file.fileno())
+        with _disk(self.dest):
+            self._file.flush()
+            os.fsync(self._file.fileno())
 
     def place(self) -> None:
         """Put the synced file in place atomically. Without overwrite, a file that appeared meanwhile is never
         replaced: a hard link fails if the name exists (where links are unsupported, check first)."""
-        self._file.close()
-        appeared = DownloadError(f"{self.dest} appeared during the download and was not overwritten")
-        if self.overwrite:
-            os.replace(self.path, self.dest)
-        else:
-            try:
-                os.link(self.path, self.dest)
-            except FileExistsError:
-                raise appeared from None
-            except OSError:
-                if self.dest.exists() or self.dest.is_symlink():
-                    raise appeared from None
-                os.replace(self.path, self.dest)
+        with _disk(self.dest):
+            self._file.close()
+            self._rename()
         fsync_dir(self.dest.parent)
         _log.debug("saved %d bytes to %s", self._size, self.dest)
         if self.on_progress is not None:
             self.on_progress(self.ledger.progress)
+
+    def _rename(self) -> None:
+        appeared = DownloadError(f"{self.dest} appeared during the download and was not overwritten")
+        if self.overwrite:
+            os.replace(self.path, self.dest)
+            return
+        try:
+            os.link(self.path, self.dest)
+        except FileExistsError:
+            raise appeared from None
+        except OSError:
+            if self.dest.exists() or self.dest.is_symlink():
+                raise appeared from None
+            os.replace(self.path, self.dest)

@@ -90,12 +90,14 @@ def _seed(value: object) -> int | None:
 
 
 def _extra(extra: Mapping[str, Any] | None) -> dict[str, Any]:
-    from ._choices import REQUEST_FIELDS  # noqa: PLC0415  (loads the generated models: see _choices)
+    from ._choices import MODEL, REQUEST_FIELDS  # noqa: PLC0415  (loads the generated models: see _choices)
 
     if extra is None:
         return {}
     if not isinstance(extra, Mapping):
         raise InvalidInputError("extra", f"must be a mapping of field names to values, got {type(extra).__name__}")
+    if "model" in extra:
+        raise InvalidInputError("extra", f"model cannot be changed: this client is for {MODEL.value}")
     clash = sorted(k for k in extra if k in REQUEST_FIELDS)
     if clash:
         raise InvalidInputError("extra", f"{', '.join(clash)} has its own argument; pass it by name instead")

@@ -7,9 +7,13 @@ fails the test if one carries ``Authorization``. Sleeps are recorded, never slep
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import errno
 import gzip
 import logging
 import os
+import resource
+import signal
 import threading
 import tracemalloc
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -737,3 +741,32 @@ def test_a_compressed_416_is_read_as_a_416(mode: str, tmp_path: Path) -> None:
     host = Host(cut(len(VIDEO)), lambda request: httpx.Response(416, headers=unsatisfied))
     assert VIDEO == download(mode, host, tmp_path / "video.mp4").read_bytes()
     assert f"bytes={len(VIDEO)}-" == host.requests[1].headers["range"]
+
+
+@contextlib.contextmanager
+def file_size_limit(limit: int) -> Iterator[None]:
+    """Writes past ``limit`` bytes fail with EFBIG in this process (a full disk, as root can still see one)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # else the signal ends the process
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, previous)
+
+
+def test_a_disk_that_cannot_take_the_video_is_a_download_error(mode: str, tmp_path: Path) -> None:
+    """Everything the client raises is an AIMLAPIError: the disk's failure too, naming the file, with the
+    OSError as its cause and the generation's id; nothing is left behind."""
+    with file_size_limit(4096), pytest.raises(DownloadError) as info:
+        download(mode, Host(full()), tmp_path / "v.mp4", generation_id="gen-7")
+    assert str(info.value).startswith(f"could not save the video to {tmp_path / 'v.mp4'}: ")
+    assert (errno.EFBIG, "gen-7") == (getattr(info.value.__cause__, "errno", None), info.value.generation_id)
+    assert [] == names(tmp_path)
+
+
+def test_every_download_error_names_its_generation(mode: str, tmp_path: Path) -> None:
+    with pytest.raises(DownloadError) as info:
+        download(mode, Host(status(500)), tmp_path / "v.mp4", generation_id="gen-8", max_attempts=2)
+    assert "gen-8" == info.value.generation_id

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from aiml_api_client.models import (
@@ -13,7 +14,7 @@ from aiml_api_client.models import (
     CreateVideoGenerationRequestResolution,
     CreateVideoGenerationRequestShotType,
 )
-from aimlapi_video import InvalidInputError, PollSchedule
+from aimlapi_video import AsyncVideoClient, InvalidInputError, PollSchedule, VideoClient
 from aimlapi_video import _choices as choices
 from aimlapi_video import _request as request_module
 from tests.unit.harness import PNG, FakeAPI, Runner, job
@@ -305,3 +306,75 @@ def test_a_bad_schedule_setting_names_itself(options: dict[str, Any], name: str)
     with pytest.raises(InvalidInputError) as info:
         PollSchedule(**options)
     assert_clear(info.value, name)
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("api_key", 123),
+        ("clock", 1),
+        ("sleep", 1),  # used first after the paid POST (a 429, or between status checks): too late to find out
+        ("transport", 1),
+        ("video_transport", "http://proxy"),
+    ],
+)
+def test_a_client_option_of_the_wrong_kind_is_refused_at_construction(mode: str, option: str, value: Any) -> None:
+    client_class = VideoClient if mode == "sync" else AsyncVideoClient
+    with pytest.raises(InvalidInputError) as info:
+        client_class(**{"api_key": "k" * 20, option: value})
+    assert_clear(info.value, option)
+
+
+def test_a_transport_of_the_other_mode_is_refused() -> None:
+    """An AsyncVideoClient cannot send through a sync-only transport (it would fail at the first request)."""
+    with pytest.raises(InvalidInputError, match=r"^transport: must be an httpx.AsyncBaseTransport, got HTTPTransport"):
+        AsyncVideoClient("k" * 20, transport=httpx.HTTPTransport())  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("method", ["generate", "download"])
+@pytest.mark.parametrize("overwrite", ["False", "no", 0, 1, None])
+def test_overwrite_must_be_a_bool(make: Make, tmp_path: Path, method: str, overwrite: Any) -> None:
+    """A flag read from a config file as "False" is truthy: it must not replace the file."""
+    output = tmp_path / "v.mp4"
+    output.write_bytes(b"keep me")
+    api = FakeAPI(posts=[lambda _: job("queued")], gets=[lambda _: job("queued")])
+    args = ("generate", PNG, "p") if method == "generate" else ("download", "gen-1")
+    with pytest.raises(InvalidInputError) as info:
+        invoke(make(api), *args, output=output, overwrite=overwrite)
+    assert_clear(info.value, "overwrite")
+    assert_nothing_sent(api)
+    assert b"keep me" == output.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"output": None}, "output"),
+        ({"output": b"/tmp/v.mp4"}, "output"),
+        ({"output": "v.mp4", "on_progress": 1}, "on_progress"),
+    ],
+)
+def test_download_checks_its_arguments_before_any_request(
+    make: Make, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kwargs: dict[str, Any], name: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    api = FakeAPI(gets=[lambda _: job("queued")])
+    with pytest.raises(InvalidInputError) as info:
+        make(api)("download", "gen-1", **kwargs)
+    assert_clear(info.value, name)
+    assert_nothing_sent(api)
+
+
+def test_generate_refuses_a_bytes_output(make: Make) -> None:
+    api = FakeAPI(posts=[lambda _: job("queued")])
+    with pytest.raises(InvalidInputError) as info:
+        make(api)("generate", PNG, "p", output=b"/tmp/v.mp4")
+    assert_clear(info.value, "output")
+    assert_nothing_sent(api)
+
+
+def test_the_model_cannot_be_changed_through_extra(make: Make) -> None:
+    api = FakeAPI(posts=[lambda _: job("queued")])
+    with pytest.raises(InvalidInputError, match=r"^extra: model cannot be changed: this client is for alibaba/"):
+        make(api)("submit", PNG, "p", extra={"model": "other/model"})
+    assert_nothing_sent(api)
