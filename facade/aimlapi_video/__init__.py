@@ -9,6 +9,8 @@ The emulator lives in ``aimlapi_video.testing`` (extra ``aimlapi-video[testing]`
 ``aimlapi_video.cli`` (extra ``aimlapi-video[cli]``). Neither is imported here, so this import stays light.
 """
 
+import logging as _logging
+
 from ._async_client import AsyncVideoClient
 from ._client import VideoClient
 from ._errors import (
@@ -73,3 +75,7 @@ __all__ = [
     "WaitTimeoutError",
     "__version__",
 ]
+
+# A library logs, the application decides where it goes: without this, Python's last-resort handler would print
+# the client's warnings (a rate limit, a retried status check) on stderr of a program that configured nothing.
+_logging.getLogger("aimlapi_video").addHandler(_logging.NullHandler())

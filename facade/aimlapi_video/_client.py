@@ -8,6 +8,7 @@ compares them).
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -79,6 +80,7 @@ class VideoClient(ClientBase):
 
         self._api = Client(base_url=url).set_httpx_client(http)
         self._video_transport = video_transport
+        self._video_lock = threading.Lock()
         self._video_http: httpx.Client | None = None
 
     def __enter__(self) -> Self:
@@ -101,19 +103,20 @@ class VideoClient(ClientBase):
         Its transport reads bodies in 256 KiB pieces (``_videohttp``). A caller's ``video_transport`` is used
         as it is; where a proxy is configured, httpx's own transport is used, as it honours proxies.
         """
-        if self._video_http is None:
-            from ._videohttp import VideoTransport, proxy_configured  # noqa: PLC0415  (at the first download)
+        with self._video_lock:  # threads downloading at once share one pool (close() closes it)
+            if self._video_http is None:
+                from ._videohttp import VideoTransport, proxy_configured  # noqa: PLC0415  (at the first download)
 
-            transport = self._video_transport
-            if transport is None and not proxy_configured():
-                transport = VideoTransport(self._tls())
-            self._video_http = httpx.Client(
-                timeout=self._timeout,
-                transport=transport,
-                verify=self._verify(transport),
-                headers={"User-Agent": user_agent()},
-            )
-        return self._video_http
+                transport = self._video_transport
+                if transport is None and not proxy_configured():
+                    transport = VideoTransport(self._tls())
+                self._video_http = httpx.Client(
+                    timeout=self._timeout,
+                    transport=transport,
+                    verify=self._verify(transport),
+                    headers={"User-Agent": user_agent()},
+                )
+            return self._video_http
 
     def _perform(self, action: Action) -> Any:
         from aiml_api_client.api.default import create_video_generation, get_video_generation  # noqa: PLC0415

@@ -126,6 +126,18 @@ def _sniff(head: bytes) -> str | None:
 
 
 _IMAGE_MIMES = ("image/jpeg", "image/png", "image/webp", "image/bmp")
+#: Names in common use for the same types (browsers and tools write them): accepted, and sent as the standard one.
+_ALIASES = {
+    "image/jpg": "image/jpeg",
+    "image/pjpeg": "image/jpeg",
+    "image/x-ms-bmp": "image/bmp",
+    "audio/mp3": "audio/mpeg",
+    "audio/x-wav": "audio/wav",
+    "audio/wave": "audio/wav",
+    "audio/vnd.wave": "audio/wav",
+    "audio/x-m4a": "audio/mp4",
+    "audio/m4a": "audio/mp4",
+}
 _AUDIO_MIMES = ("audio/mpeg", "audio/wav", "audio/mp4", "audio/aac", "audio/ogg")
 
 
@@ -219,9 +231,9 @@ def _check_data_uri(uri: str, kind: _Kind, name: str, cap: int) -> str:
     """Pass a ``data:<mime>;base64,`` URI through after checking its type, head and size."""
     header, comma, payload = uri.partition(",")
     sendable(name, header)  # the payload is checked to be ASCII below
-    sendable(name, header)  # the payload is checked to be ASCII below
     params = header[5:].split(";")
-    mime = params[0].strip().lower()
+    given = params[0].strip().lower()
+    mime = _ALIASES.get(given, given)
     if not comma or len(params) < 2 or params[-1].strip().lower() != "base64":
         raise InvalidInputError(name, "data URI must have the form data:<type>;base64,<payload>")
     if mime not in kind.mimes:
@@ -237,10 +249,10 @@ def _check_data_uri(uri: str, kind: _Kind, name: str, cap: int) -> str:
         head = binascii.a2b_base64(payload, strict_mode=True)[:_HEAD]
     except binascii.Error as exc:
         raise InvalidInputError(name, f"data URI payload is not valid base64: {exc}") from exc
-    actual = _mime_for(head, kind, name, f"data URI declared {mime} but")
+    actual = _mime_for(head, kind, name, f"data URI declared {given} but")
     if actual != mime:
-        raise InvalidInputError(name, f"data URI declared {mime} but holds {_LABELS[actual]}")
-    return uri
+        raise InvalidInputError(name, f"data URI declared {given} but holds {_LABELS[actual]}")
+    return uri if given == mime else f"data:{mime};base64,{payload}"  # an alias goes out as the standard name
 
 
 def _read_chunks(read: Callable[[int], object], name: str, what: str, cap: int) -> Iterator[bytes]:

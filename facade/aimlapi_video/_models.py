@@ -42,13 +42,20 @@ class Pending:
     known: bool = True
 
 
+def _without_query(url: str) -> str:
+    """A URL as a repr shows it: its query string (a signed URL's signature) elided."""
+    base, mark, _ = url.partition("?")
+    return repr(base + ("?…" if mark else ""))
+
+
 @attrs.frozen
 class Completed:
-    """Done: ``video_url`` is a signed link that expires (about a day in upstream's examples)."""
+    """Done: ``video_url`` is a signed link that expires (about a day in upstream's examples). The link is a
+    credential while it lasts, so the repr (and with it a log line or a traceback) shows it without its query."""
 
     id: str
     status: str
-    video_url: str
+    video_url: str = attrs.field(repr=_without_query)
     usage: Usage = Usage()
 
 
@@ -60,7 +67,8 @@ class Failed:
     status: str
     error_name: str
     error_message: str
-    details: tuple[Mapping[str, Any], ...] = ()
+    #: Compared, not hashed (its items are dicts): a Failed can be a set member or a dict key.
+    details: tuple[Mapping[str, Any], ...] = attrs.field(default=(), hash=False)
 
 
 GenerationState: TypeAlias = Pending | Completed | Failed

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from aimlapi_video import Completed, VideoClient
 from aimlapi_video.testing import (
     FakeAIMLAPI,
     Fault,
@@ -253,3 +254,32 @@ def test_faults_added_at_runtime_reach_the_threaded_server(make_body: Any) -> No
         response = http.post(API, json=make_body())
 
     assert 503 == response.status_code
+
+
+def _finished(fake: FakeAIMLAPI) -> Completed:
+    """A job of ``fake``'s, created and waited for through the library (no sleeping)."""
+    with VideoClient(fake.api_key, base_url=fake.base_url, sleep=lambda _: None) as client:
+        return client.wait(client.submit("https://example.com/a.png", "p").id)
+
+
+def test_a_route_can_be_named_by_its_string(tmp_path: Path) -> None:
+    """``add_faults("video", ...)`` is ``add_faults(Route.VIDEO, ...)``: the truncation applies to the download,
+    which resumes it (two requests)."""
+    with FakeAIMLAPI() as fake:
+        done = _finished(fake)
+        before = fake.counters.video_requests
+        fake.add_faults("video", Fault.truncate(after_bytes=10))  # type: ignore[arg-type]
+        with VideoClient(fake.api_key, base_url=fake.base_url, sleep=lambda _: None) as client:
+            client.download(done, tmp_path / "v.mp4")
+        assert 2 == fake.counters.video_requests - before
+
+
+def test_a_download_the_client_abandons_is_not_a_flood_of_warnings(caplog: pytest.LogCaptureFixture) -> None:
+    """A client that closes its connection after the first piece of a 20 MB video: the emulator stops sending
+    (asyncio logs a warning for each write to the dead socket from the fifth on: about 300 lines before)."""
+    with FakeAIMLAPI(Scenario(default_job=JobPlan(video_bytes=20_000_000))) as fake:
+        url = _finished(fake).video_url
+        with httpx.stream("GET", url) as response:
+            next(response.iter_raw())
+    floods = [r for r in caplog.records if r.name == "asyncio" and "socket.send() raised" in r.getMessage()]
+    assert len(floods) <= 16

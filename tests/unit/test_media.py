@@ -596,3 +596,25 @@ def test_peak_memory_stays_near_the_result_size(tmp_path: Path) -> None:
 def test_cap_must_be_positive() -> None:
     """A cap below one byte would refuse everything, so it is itself refused."""
     assert "max_bytes: must be at least 1, not 0" == error_of(lambda: encode_image(PNG, max_bytes=0))
+
+
+@pytest.mark.parametrize(
+    ("alias", "standard", "content", "encode"),
+    [
+        ("image/jpg", "image/jpeg", JPEG, encode_image),
+        ("IMAGE/PJPEG", "image/jpeg", JPEG, encode_image),
+        ("audio/mp3", "audio/mpeg", MP3_ID3, encode_audio),
+        ("audio/x-wav", "audio/wav", WAV, encode_audio),
+    ],
+)
+def test_a_data_uri_with_a_common_alias_goes_out_under_the_standard_name(
+    alias: str, standard: str, content: bytes, encode: Callable[[str], str]
+) -> None:
+    """Browsers and tools write image/jpg or audio/mp3; the bytes are checked as usual and sent unchanged."""
+    sent = encode(data_uri(alias, content))
+    assert (f"data:{standard};base64", content) == (sent.partition(",")[0], payload(sent))
+
+
+def test_an_alias_that_does_not_match_the_bytes_is_named_as_given() -> None:
+    with pytest.raises(InvalidInputError, match=r"^image: data URI declared image/jpg but holds a PNG image$"):
+        encode_image(data_uri("image/jpg", PNG))

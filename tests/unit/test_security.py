@@ -491,3 +491,14 @@ def test_a_real_length_key_is_redacted_wherever_it_appears() -> None:
     """A key of real length cannot be part of an ordinary word, so it is removed even glued to other text."""
     auth = BearerAuth("sk-0123456789abcdef0123", "api.example.com")
     assert "x<redacted>x and <redacted>" == auth.redact("xsk-0123456789abcdef0123x and sk-0123456789abcdef0123")
+
+
+def test_a_result_shown_in_a_log_line_hides_the_signed_urls_query(make: Make, tmp_path: Path) -> None:
+    """The signed URL is a credential while it lasts: repr (what a log line or a traceback shows) elides its
+    query string; the value itself is whole, for the caller who downloads it."""
+    signed = "https://cdn.example.com/v.mp4?X-Amz-Signature=SECRETSIG123456&Expires=9"
+    api = FakeAPI(posts=[status("queued")], gets=[completed(url=signed)], videos=[video_reply])
+    result = make(api)("generate", PNG, "p", output=tmp_path / "v.mp4")
+    assert signed == result.video_url
+    assert "SECRETSIG" not in repr(result)
+    assert "video_url='https://cdn.example.com/v.mp4?…'" in repr(result.generation)

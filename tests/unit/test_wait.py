@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 
+import attrs
 import httpx
 import pytest
 
@@ -340,3 +341,13 @@ def test_time_spent_queueing_counts_against_a_checks_time_limit() -> None:
         with calling(Fetch("gen-1", 5.0), clock):
             http.get("https://api.example.com/v2/video/generations?generation_id=gen-1")
     assert [1.0, 5.0] == seen
+
+
+def test_a_failed_state_can_be_hashed_and_compared(make: Make) -> None:
+    """Its details are dicts: they count for equality, not for the hash, so states can key a dict."""
+    error = {"detail": [{"loc": ["prompt"], "msg": "too long"}]}
+    api = FakeAPI(gets=[job("error", error=error)])
+    runner = make(api)
+    first, second = runner("get", "gen-1"), runner("get", "gen-1")
+    assert (first, 1) == (second, len({first, second}))
+    assert first != attrs.evolve(first, details=())

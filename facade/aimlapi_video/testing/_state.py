@@ -121,7 +121,9 @@ class EmulatorState:
             )
 
     def add_faults(self, route: Route, *faults: Fault) -> None:
-        """Queue more one-shot faults on ``route``, after those already waiting."""
+        """Queue more one-shot faults on ``route`` (a Route, or its name: "post", "get", "video"), after those
+        already waiting."""
+        route = Route(route)
         check_route_faults(route, faults)
         with self._lock:
             self._faults[route].extend(faults)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 
@@ -41,9 +42,18 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     return start, size if not last else min(int(last) + 1, size)
 
 
+#: Chunks sent between two yields to the event loop. A socket the client closed only becomes a disconnect
+#: once the loop runs; until then every write goes to a dead transport, and asyncio logs each one from the
+#: fifth on ("socket.send() raised exception.": hundreds of lines for a large video). Yielding every MiB
+#: bounds that to a few, at a cost the download benchmark does not see (under 1 %).
+_YIELD_EVERY = 16
+
+
 async def _chunks(video: SizedVideo, start: int, end: int) -> AsyncIterator[bytes]:
-    for chunk in video.iter_bytes(start, end):
+    for n, chunk in enumerate(video.iter_bytes(start, end), 1):
         yield chunk
+        if n % _YIELD_EVERY == 0:
+            await asyncio.sleep(0)
 
 
 def video_response(request: Request, video: SizedVideo, file_name: str) -> Response:
