@@ -145,10 +145,13 @@ class ClientBase:
         transport_type: type,
     ) -> tuple[BearerAuth, str]:
         check_wait(None, clock=clock, sleep=sleep)  # a bad sleep would fail only after the paid POST
-        for name, transport in transports.items():
-            if transport is not None and not isinstance(transport, transport_type):
+        is_async = transport_type is httpx.AsyncBaseTransport
+        needed = ("handle_async_request", "aclose") if is_async else ("handle_request", "close")
+        for name, transport in transports.items():  # duck-typed, as httpx takes them (mocking libraries' too)
+            if transport is not None and not all(callable(getattr(transport, m, None)) for m in needed):
                 kind = f"{transport_type.__module__}.{transport_type.__qualname__}"
-                raise InvalidInputError(name, f"must be an {kind}, got {type(transport).__name__}")
+                methods = " and ".join(needed)
+                raise InvalidInputError(name, f"must be an {kind} (with {methods}), got {type(transport).__name__}")
         self._base_url = resolve_base_url(base_url)
         auth = BearerAuth(resolve_api_key(api_key), urlsplit(self._base_url).hostname or "")
         number("max_submit_attempts", max_submit_attempts, minimum=1, integer=True)
