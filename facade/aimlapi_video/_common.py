@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import os
 import time
@@ -60,7 +61,11 @@ def check_output(output: str | os.PathLike[str] | None, overwrite: bool) -> Path
         raise InvalidInputError("overwrite", f"must be True or False, got {overwrite!r}")
     if output is None:
         return None
-    if not isinstance(output, str | os.PathLike) or not isinstance(os.fspath(output), str):
+    try:
+        text = os.fspath(output) if isinstance(output, str | os.PathLike) else None
+    except Exception as exc:
+        raise InvalidInputError("output", f"cannot be used as a path: {type(exc).__name__}: {exc}") from None
+    if not isinstance(text, str):
         raise InvalidInputError("output", f"must be a str or os.PathLike[str] path, got {type(output).__name__}")
     path = Path(output)
     try:
@@ -109,6 +114,20 @@ def http_timeout(timeout: httpx.Timeout | float | None) -> httpx.Timeout:
     return httpx.Timeout(number("timeout", timeout, minimum=0, above=True))
 
 
+def _check_sleep_kind(sleep: object, *, is_async: bool) -> None:
+    """Refuse the other client's kind of ``sleep``: the async client awaits it (``time.sleep`` would fail after
+    the paid POST, having blocked the loop), the sync one calls it (``asyncio.sleep`` would never sleep). Only
+    what can be told without calling it is refused: an async function given to the sync client, a built-in
+    (``time.sleep``) to the async one; a lambda returning an awaitable, or a callable object, is taken as is."""
+    if sleep is None:
+        return
+    is_coroutine = inspect.iscoroutinefunction(sleep)
+    if is_async and inspect.isbuiltin(sleep):
+        raise InvalidInputError("sleep", "must be an async function (such as asyncio.sleep) for AsyncVideoClient")
+    if not is_async and is_coroutine:
+        raise InvalidInputError("sleep", "must be a plain function (such as time.sleep) for VideoClient, not async")
+
+
 class ClientBase:
     """Construction and argument checks shared by both clients; no I/O."""
 
@@ -146,6 +165,7 @@ class ClientBase:
     ) -> tuple[BearerAuth, str]:
         check_wait(None, clock=clock, sleep=sleep)  # a bad sleep would fail only after the paid POST
         is_async = transport_type is httpx.AsyncBaseTransport
+        _check_sleep_kind(sleep, is_async=is_async)
         needed = ("handle_async_request", "aclose") if is_async else ("handle_request", "close")
         for name, transport in transports.items():  # duck-typed, as httpx takes them (mocking libraries' too)
             if transport is not None and not all(callable(getattr(transport, m, None)) for m in needed):

@@ -342,12 +342,14 @@ def download_sync(
     """Save the video at ``url`` to ``output``, retrying transient failures; returns the saved path.
 
     ``http`` must be a client made without auth (it is refused otherwise). Raises InvalidInputError before
-    any request for a bad argument or an existing ``output`` without ``overwrite``, VideoUrlExpiredError
+    any request for a bad argument, DownloadError for an unusable URL or an ``output`` that exists without
+    ``overwrite`` (the caller checked it, so it appeared since), VideoUrlExpiredError
     if the host refuses the URL (403/404/410), DownloadError otherwise; nothing partial is ever left.
     ``on_progress`` is called after each ``chunk_size`` bytes written and once at the end; bytes of an
     unfinished chunk when a connection drops are fetched again. ``max_attempts`` counts every request.
     """
-    dest = _prepare(http, url, output, overwrite=overwrite, max_attempts=max_attempts, chunk_size=chunk_size)
+    with _attributed(generation_id):
+        dest = _prepare(http, url, output, overwrite=overwrite, max_attempts=max_attempts, chunk_size=chunk_size)
     core = _DownloadCore(max_attempts=max_attempts, generation_id=generation_id)
     with (
         _attributed(generation_id),
@@ -396,7 +398,8 @@ async def download_async(
 
     if sleep is None:
         sleep = asyncio.sleep
-    dest = _prepare(http, url, output, overwrite=overwrite, max_attempts=max_attempts, chunk_size=chunk_size)
+    with _attributed(generation_id):
+        dest = _prepare(http, url, output, overwrite=overwrite, max_attempts=max_attempts, chunk_size=chunk_size)
     core = _DownloadCore(max_attempts=max_attempts, generation_id=generation_id)
     with (
         _attributed(generation_id),

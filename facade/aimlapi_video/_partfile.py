@@ -111,13 +111,18 @@ class PartFile:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._file.close()
-        self.path.unlink(missing_ok=True)  # already moved away after a successful commit
+        """Close and remove the temporary file (already moved away after a successful commit). Neither step
+        may hide the download's own error: closing flushes what is buffered, which fails again on a full disk."""
+        with contextlib.suppress(OSError):
+            self._file.close()
+        with contextlib.suppress(OSError):
+            self.path.unlink(missing_ok=True)
 
     def keep(self, offset: int) -> None:
         """Keep the first ``offset`` bytes (all of a resumed download, none on a restart)."""
-        self._file.seek(offset)
-        self._file.truncate()
+        with _disk(self.dest):  # seeking flushes the buffer
+            self._file.seek(offset)
+            self._file.truncate()
         self._size = offset
         self._written_back = min(self._written_back, offset)
         self._next_report = offset  # a restart from zero reports from zero again
@@ -143,9 +148,10 @@ class PartFile:
     def whole_mp4(self) -> bool | None:
         """Whether the bytes written so far are whole MP4 boxes (``_mp4.whole_mp4``), read back from the file
         (through a second descriptor, so this one's buffer is flushed first)."""
-        self._file.flush()
-        with open(self.path, "rb") as saved:
-            return whole_mp4(saved, self._size)
+        with _disk(self.dest):
+            self._file.flush()
+            with open(self.path, "rb") as saved:
+                return whole_mp4(saved, self._size)
 
     def commit(self) -> None:
         """``sync`` then ``place``: the whole save, for the synchronous shell."""

@@ -268,7 +268,7 @@ def test_a_route_can_be_named_by_its_string(tmp_path: Path) -> None:
     with FakeAIMLAPI() as fake:
         done = _finished(fake)
         before = fake.counters.video_requests
-        fake.add_faults("video", Fault.truncate(after_bytes=10))  # type: ignore[arg-type]
+        fake.add_faults("video", Fault.truncate(after_bytes=10))
         with VideoClient(fake.api_key, base_url=fake.base_url, sleep=lambda _: None) as client:
             client.download(done, tmp_path / "v.mp4")
         assert 2 == fake.counters.video_requests - before

@@ -770,3 +770,42 @@ def test_every_download_error_names_its_generation(mode: str, tmp_path: Path) ->
     with pytest.raises(DownloadError) as info:
         download(mode, Host(status(500)), tmp_path / "v.mp4", generation_id="gen-8", max_attempts=2)
     assert "gen-8" == info.value.generation_id
+
+
+def test_a_disk_that_fills_with_the_last_small_pieces_leaves_nothing(mode: str, tmp_path: Path) -> None:
+    """Small pieces sit in the file's buffer: the failing flush comes again when the file is closed, and must
+    hide neither the DownloadError (with its id) nor the removal of the temporary file."""
+    pieces = lambda request: httpx.Response(  # noqa: E731
+        200, stream=PieceStream(VIDEO, 1000), headers={"Content-Length": str(len(VIDEO))}
+    )
+    with file_size_limit(len(VIDEO) - 500), pytest.raises(DownloadError) as info:
+        download(mode, Host(pieces), tmp_path / "v.mp4", generation_id="gen-9")
+    assert ("gen-9", []) == (info.value.generation_id, names(tmp_path))
+
+
+def test_a_disk_that_fails_while_a_video_is_read_back_is_a_download_error(mode: str, tmp_path: Path) -> None:
+    """The read-back of a video of undeclared size flushes the buffer first: a full disk there is the same
+    DownloadError, and nothing is left."""
+    with file_size_limit(len(MP4) - 300), pytest.raises(DownloadError, match=r"^could not save the video to "):
+        download(mode, Host(unsized(MP4)), tmp_path / "v.mp4")
+    assert [] == names(tmp_path)
+
+
+def test_an_unusable_video_url_names_its_generation(mode: str, tmp_path: Path) -> None:
+    with pytest.raises(DownloadError, match=r"^the video URL is plain http") as info:
+        download(mode, Host(full()), tmp_path / "v.mp4", url="http://cdn.example.com/v.mp4", generation_id="gen-3")
+    assert "gen-3" == info.value.generation_id
+
+
+def test_a_file_that_appears_during_the_download_is_kept(mode: str, tmp_path: Path) -> None:
+    """Without overwrite, a file another program wrote under the name meanwhile is neither replaced nor lost:
+    a DownloadError says so, and the temporary file is removed."""
+    output = tmp_path / "v.mp4"
+
+    def appear(progress: DownloadProgress) -> None:
+        if not output.exists():
+            output.write_bytes(b"theirs")
+
+    with pytest.raises(DownloadError, match=r"appeared during the download and was not overwritten"):
+        download(mode, Host(full()), output, on_progress=appear)
+    assert (b"theirs", ["v.mp4"]) == (output.read_bytes(), names(tmp_path))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -393,3 +396,29 @@ class DuckTransport:
 def test_a_duck_typed_transport_is_accepted() -> None:
     with VideoClient("k" * 20, transport=DuckTransport()) as client:  # type: ignore[arg-type]
         assert "gen-1" == client.submit(PNG, "p").id
+
+
+def test_each_client_refuses_the_other_kind_of_sleep() -> None:
+    """``time.sleep`` given to AsyncVideoClient would be awaited (a TypeError after the paid POST);
+    ``asyncio.sleep`` given to VideoClient would never sleep."""
+    with pytest.raises(InvalidInputError, match=r"^sleep: must be an async function"):
+        AsyncVideoClient("k" * 20, sleep=time.sleep)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match=r"^sleep: must be a plain function"):
+        VideoClient("k" * 20, sleep=asyncio.sleep)  # type: ignore[arg-type]
+
+
+def test_a_sleep_that_returns_an_awaitable_is_taken_by_the_async_client() -> None:
+    """A lambda cannot be told apart without calling it: it is accepted."""
+    AsyncVideoClient("k" * 20, sleep=lambda seconds: asyncio.sleep(0))
+
+
+class UnnamablePath(os.PathLike[str]):
+    def __fspath__(self) -> str:
+        raise RuntimeError("boom")
+
+
+def test_a_path_object_that_cannot_name_itself_is_refused(make: Make) -> None:
+    api = FakeAPI(posts=[lambda _: job("queued")])
+    with pytest.raises(InvalidInputError, match=r"^output: cannot be used as a path: RuntimeError: boom$"):
+        make(api)("generate", PNG, "p", output=UnnamablePath())
+    assert_nothing_sent(api)

@@ -114,8 +114,9 @@ class FakeAIMLAPI:
         """The jobs created so far, in creation order."""
         return self._state.records()
 
-    def add_faults(self, route: Route, *faults: Fault) -> None:
-        """Queue one-shot faults on ``route`` after those already queued."""
+    def add_faults(self, route: Route | str, *faults: Fault) -> None:
+        """Queue one-shot faults on ``route`` (a Route, or its name: "post", "get", "video") after those
+        already queued."""
         self._state.add_faults(route, *faults)
 
     def expire_videos(self) -> None:

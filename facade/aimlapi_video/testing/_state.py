@@ -120,7 +120,7 @@ class EmulatorState:
                 video_requests=self._requests[Route.VIDEO],
             )
 
-    def add_faults(self, route: Route, *faults: Fault) -> None:
+    def add_faults(self, route: Route | str, *faults: Fault) -> None:
         """Queue more one-shot faults on ``route`` (a Route, or its name: "post", "get", "video"), after those
         already waiting."""
         route = Route(route)
