@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import os
@@ -122,7 +123,10 @@ def _check_sleep_kind(sleep: object, *, is_async: bool) -> None:
     if sleep is None:
         return
     is_coroutine = inspect.iscoroutinefunction(sleep)
-    if is_async and inspect.isbuiltin(sleep):
+    target = sleep
+    while isinstance(target, functools.partial):  # partial(time.sleep) is time.sleep
+        target = target.func
+    if is_async and inspect.isbuiltin(target):
         raise InvalidInputError("sleep", "must be an async function (such as asyncio.sleep) for AsyncVideoClient")
     if not is_async and is_coroutine:
         raise InvalidInputError("sleep", "must be a plain function (such as time.sleep) for VideoClient, not async")

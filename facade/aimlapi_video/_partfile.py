@@ -115,8 +115,10 @@ class PartFile:
         may hide the download's own error: closing flushes what is buffered, which fails again on a full disk."""
         with contextlib.suppress(OSError):
             self._file.close()
-        with contextlib.suppress(OSError):
+        try:
             self.path.unlink(missing_ok=True)
+        except OSError as exc:  # nothing more can be done about it; say where it is
+            _log.warning("could not remove the temporary file %s: %s", self.path, exc.strerror or exc)
 
     def keep(self, offset: int) -> None:
         """Keep the first ``offset`` bytes (all of a resumed download, none on a restart)."""

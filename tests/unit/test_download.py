@@ -809,3 +809,11 @@ def test_a_file_that_appears_during_the_download_is_kept(mode: str, tmp_path: Pa
     with pytest.raises(DownloadError, match=r"appeared during the download and was not overwritten"):
         download(mode, Host(full()), output, on_progress=appear)
     assert (b"theirs", ["v.mp4"]) == (output.read_bytes(), names(tmp_path))
+
+
+def test_a_disk_that_fails_when_a_cut_download_resumes_is_a_download_error(mode: str, tmp_path: Path) -> None:
+    """The cut body's bytes are still buffered when the resume keeps them (a seek flushes): a full disk there
+    is the same DownloadError with the id, and nothing is left."""
+    with file_size_limit(2000), pytest.raises(DownloadError, match=r"^could not save the video to ") as info:
+        download(mode, Host(cut(3000), ranged()), tmp_path / "v.mp4", generation_id="gen-4")
+    assert ("gen-4", []) == (info.value.generation_id, names(tmp_path))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import time
+import unittest.mock
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -422,3 +424,22 @@ def test_a_path_object_that_cannot_name_itself_is_refused(make: Make) -> None:
     with pytest.raises(InvalidInputError, match=r"^output: cannot be used as a path: RuntimeError: boom$"):
         make(api)("generate", PNG, "p", output=UnnamablePath())
     assert_nothing_sent(api)
+
+
+class AsyncSleeper:
+    async def pause(self, seconds: float) -> None:
+        return None
+
+
+@pytest.mark.parametrize(
+    "sleep",
+    [functools.partial(asyncio.sleep), AsyncSleeper().pause, unittest.mock.AsyncMock()],
+    ids=["partial", "bound-async-method", "AsyncMock"],
+)
+def test_the_async_client_takes_every_kind_of_async_sleep(sleep: Any) -> None:
+    AsyncVideoClient("k" * 20, sleep=sleep)
+
+
+def test_a_partial_of_time_sleep_is_still_time_sleep() -> None:
+    with pytest.raises(InvalidInputError, match=r"^sleep: must be an async function"):
+        AsyncVideoClient("k" * 20, sleep=functools.partial(time.sleep))  # type: ignore[arg-type]
