@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,7 @@ from aimlapi_video.testing import (
     Scenario,
     StatusStyle,
     VideoStyle,
+    main,
 )
 from aimlapi_video.testing._state import EmulatorState
 
@@ -142,3 +144,48 @@ def test_the_core_package_does_not_import_the_testing_extra() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
     assert "[]" == result.stdout.strip()
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"post_faults": [{"kind": "drop", "processed": "no"}]}, "Fault.processed: must be bool, got 'no'"),
+        ({"post_faults": [{"kind": "http_error", "status": "503"}]}, "Fault.status: must be int, got '503'"),
+        ({"post_faults": [{"kind": "http_error", "status": 99}]}, "Fault.status: must be from 100 to 599, got 99"),
+        ({"post_faults": [{"kind": "slow", "delay": "3"}]}, "Fault.delay: must be float, got '3'"),
+        ({"post_faults": {"kind": "drop"}}, "Scenario.post_faults: must be a list of faults, got dict"),
+        ({"create_status": "200"}, "Scenario.create_status: must be int, got '200'"),
+        ({"create_status": 500}, "Scenario.create_status: must be from 200 to 299, got 500"),
+        ({"default_job": {"queued_polls": 1.5}}, "JobPlan.queued_polls: must be int, got 1.5"),
+        ({"default_job": {"url_ttl": -5}}, "JobPlan.url_ttl: must be 0 or more, got -5"),
+        ({"default_job": {"expired_status": 200}}, "JobPlan.expired_status: must be from 400 to 599, got 200"),
+        ({"default_job": None}, "Scenario.default_job: must be an object, got NoneType"),
+        ({"jobs": {"a": {}}}, "Scenario.jobs: keys must be job indexes (0, 1, ...), got ['a']"),
+        ({"jobs": [{"outcome": "error"}]}, "Scenario.jobs: must be an object, got list"),
+    ],
+)
+def test_a_wrongly_typed_scenario_is_refused_when_built_naming_the_field(data: dict[str, Any], expected: str) -> None:
+    """Not when a request arrives, where it would make a test exercise the wrong thing."""
+    with pytest.raises(ValueError, match=r"^(Fault|JobPlan|Scenario)\.") as info:
+        Scenario.from_dict(data)
+    assert expected == str(info.value)
+
+
+def test_a_plan_keyed_by_a_string_is_refused_in_code_too() -> None:
+    """``jobs={"0": plan}`` would never apply (jobs are counted from 0 as integers)."""
+    with pytest.raises(ValueError, match=r"^Scenario.jobs: must be a mapping of int to JobPlan"):
+        Scenario(jobs={"0": JobPlan(outcome=Outcome.ERROR)})  # type: ignore[dict-item]
+
+
+def test_serve_fake_refuses_a_malformed_scenario_file_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "jobs-list.json"
+    path.write_text('{"jobs": [{"outcome": "error"}]}', encoding="utf-8")
+    with pytest.raises(SystemExit) as info:
+        main(["--scenario", str(path)])
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert (2, True) == (
+        info.value.code,
+        last.endswith("error: --scenario: Scenario.jobs: must be an object, got list"),
+    )

@@ -13,6 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from ._checks import check_fields, check_range
 from ._mp4 import smallest_video_size
 
 __all__ = [
@@ -73,6 +74,11 @@ class Fault:
     processed: bool = False
 
     def __post_init__(self) -> None:
+        check_fields(self)
+        check_range(self, "status", 100, 599)
+        check_range(self, "delay", 0)
+        if isinstance(self.retry_after, int):
+            check_range(self, "retry_after", 0)
         if self.kind is FaultKind.SLOW and self.delay <= 0:
             raise ValueError("a slow fault needs a positive delay")
         if self.after_bytes < 0:
@@ -133,7 +139,7 @@ class Fault:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Fault:
         """Build from JSON: ``{"kind": "http_error", "status": 503}``; ``"rate_limited"`` is a 429 alias."""
-        values = dict(data)
+        values = dict(_object(data, "Fault"))
         kind = values.pop("kind", None)
         if kind == "rate_limited":
             values.setdefault("status", 429)
@@ -215,6 +221,10 @@ class JobPlan:
     video_faults: tuple[Fault, ...] = ()
 
     def __post_init__(self) -> None:
+        check_fields(self)
+        check_range(self, "url_ttl", 0)
+        check_range(self, "expired_status", 400, 599)
+        check_range(self, "credits_used", 0)
         if self.queued_polls < 0 or self.generating_polls < 0:
             raise ValueError("poll counts cannot be negative")
         if self.job_seconds is not None and self.job_seconds < 0:
@@ -230,7 +240,7 @@ class JobPlan:
         values = _known(cls, data)
         for name in ("get_faults", "video_faults"):
             if name in values:
-                values[name] = tuple(Fault.from_dict(f) for f in values[name])
+                values[name] = tuple(Fault.from_dict(f) for f in _objects(values[name], f"JobPlan.{name}"))
         for name, enum in _PLAN_ENUMS.items():
             if name in values:
                 values[name] = enum(values[name])
@@ -261,6 +271,8 @@ class Scenario:
     create_status: int = 200
 
     def __post_init__(self) -> None:
+        check_fields(self)
+        check_range(self, "create_status", 200, 299)
         check_route_faults(Route.POST, self.post_faults)
         check_route_faults(Route.GET, self.get_faults)
         check_route_faults(Route.VIDEO, self.video_faults)
@@ -279,11 +291,14 @@ class Scenario:
         values = _known(cls, data)
         for name in ("post_faults", "get_faults", "video_faults"):
             if name in values:
-                values[name] = tuple(Fault.from_dict(f) for f in values[name])
+                values[name] = tuple(Fault.from_dict(f) for f in _objects(values[name], f"Scenario.{name}"))
         if "default_job" in values:
-            values["default_job"] = JobPlan.from_dict(values["default_job"])
+            values["default_job"] = JobPlan.from_dict(_object(values["default_job"], "Scenario.default_job"))
         if "jobs" in values:
-            values["jobs"] = {int(k): JobPlan.from_dict(v) for k, v in values["jobs"].items()}
+            jobs = _object(values["jobs"], "Scenario.jobs")
+            if not all(isinstance(k, str | int) and str(k).isdigit() for k in jobs):
+                raise ValueError(f"Scenario.jobs: keys must be job indexes (0, 1, ...), got {sorted(map(str, jobs))}")
+            values["jobs"] = {int(k): JobPlan.from_dict(_object(v, f"Scenario.jobs[{k}]")) for k, v in jobs.items()}
         return cls(**values)
 
     @classmethod
@@ -302,6 +317,20 @@ def check_route_faults(route: Route, faults: tuple[Fault, ...]) -> None:
             raise TypeError(f"{route.value} faults must be Fault objects, not {type(fault).__name__}")
         if route is not Route.VIDEO and fault.kind in _VIDEO_ONLY:
             raise ValueError(f"a {fault.kind.value} fault only applies to video downloads")
+
+
+def _object(value: Any, where: str) -> Mapping[str, Any]:
+    """``value`` if it is a JSON object, else a ValueError naming ``where``."""
+    if not isinstance(value, Mapping):
+        raise ValueError(f"{where}: must be an object, got {type(value).__name__}")
+    return value
+
+
+def _objects(value: Any, where: str) -> list[Any]:
+    """``value`` if it is a JSON list, else a ValueError naming ``where``."""
+    if not isinstance(value, list | tuple):
+        raise ValueError(f"{where}: must be a list of faults, got {type(value).__name__}")
+    return list(value)
 
 
 def _known(cls: type, data: Mapping[str, Any]) -> dict[str, Any]:
