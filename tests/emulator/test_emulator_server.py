@@ -194,9 +194,18 @@ def test_a_bad_scenario_file_is_a_usage_error(tmp_path: Path, capsys: pytest.Cap
     ("argv", "expected"),
     [
         (["--video-bytes", "10"], "error: --video-bytes: must be at least "),
-        (["--job-seconds", "-1"], "error: argument --job-seconds: must be a finite number of seconds, 0 or more"),
-        (["--job-seconds", "inf"], "error: argument --job-seconds: must be a finite number of seconds, 0 or more"),
-        (["--job-seconds", "abc"], "error: argument --job-seconds: must be a finite number of seconds, 0 or more"),
+        (
+            ["--job-seconds", "-1"],
+            "error: argument --job-seconds: must be a finite number of seconds, 0 or more, or 'polls'",
+        ),
+        (
+            ["--job-seconds", "inf"],
+            "error: argument --job-seconds: must be a finite number of seconds, 0 or more, or 'polls'",
+        ),
+        (
+            ["--job-seconds", "abc"],
+            "error: argument --job-seconds: must be a finite number of seconds, 0 or more, or 'polls'",
+        ),
         (["--port", "70000"], "error: argument --port: must be a port number from 0 to 65535, not '70000'"),
         (["--port", "-5"], "error: argument --port: must be a port number from 0 to 65535, not '-5'"),
     ],
@@ -283,3 +292,17 @@ def test_a_download_the_client_abandons_is_not_a_flood_of_warnings(caplog: pytes
             next(response.iter_raw())
     floods = [r for r in caplog.records if r.name == "asyncio" and "socket.send() raised" in r.getMessage()]
     assert len(floods) <= 16
+
+
+def test_job_seconds_polls_lets_the_plans_poll_counts_drive_progress() -> None:
+    """``--job-seconds polls``: no clock, so a scenario's queued_polls is what the jobs follow."""
+    args = build_parser().parse_args(["--job-seconds", "polls"])
+    assert args.job_seconds is None
+    scenario = Scenario(default_job=JobPlan(queued_polls=3))
+    with (
+        FakeAIMLAPI(scenario, job_seconds=args.job_seconds) as fake,
+        VideoClient(fake.api_key, base_url=fake.base_url, sleep=lambda _: None) as client,
+    ):
+        job = client.submit("https://example.com/a.png", "p")
+        statuses = [client.get(job.id).status for _ in range(4)]
+    assert ["queued", "queued", "queued", "generating"] == statuses

@@ -12,14 +12,17 @@ from ._server import DEFAULT_API_KEY, serve
 __all__ = ["build_parser", "main", "scenario_from_args"]
 
 
-def _seconds(text: str) -> float:
-    """``--job-seconds``: a finite number of seconds, 0 or more."""
+def _seconds(text: str) -> float | None:
+    """``--job-seconds``: a finite number of seconds, 0 or more; or ``polls``: progress by status checks, as
+    each job plan's ``queued_polls`` and ``generating_polls`` say (``None``)."""
+    if text == "polls":
+        return None
     try:
         value = float(text)
     except ValueError:
         value = -1.0
     if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number of seconds, 0 or more, not {text!r}")
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds, 0 or more, or 'polls', not {text!r}")
     return value
 
 
@@ -41,7 +44,10 @@ def build_parser(prog: str = "python -m aimlapi_video.testing") -> argparse.Argu
         "--job-seconds",
         type=_seconds,
         default=6.0,
-        help="how long each job takes in real seconds (default: %(default)s)",
+        help=(
+            "how long each job takes in real seconds, or 'polls' for progress by status checks as the scenario's "
+            "job plans say (queued_polls, generating_polls); a plan's own job_seconds wins (default: %(default)s)"
+        ),
     )
     parser.add_argument("--scenario", metavar="FILE.json", help="faults and job plans (see the package docs)")
     parser.add_argument("--video-bytes", type=int, help="size of every result video (default: ~19 kB)")
