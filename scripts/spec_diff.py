@@ -30,6 +30,10 @@ from typing import Any, Literal
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # Formats that change the generated Python type (others, like ``uri``, stay ``str``).
 _TYPED_FORMATS = frozenset({"date", "date-time", "uuid", "binary"})
+#: Constraints on a value, and which way each one tightens: a larger lower bound, a smaller upper bound.
+_LOWER = ("minimum", "exclusiveMinimum", "minLength", "minItems")
+_UPPER = ("maximum", "exclusiveMaximum", "maxLength", "maxItems")
+_OTHER = ("pattern", "format", "multipleOf")  # any change may refuse what was accepted
 _SERVER_DEFAULT = re.compile(r"(?:^|\n)Server default: (.+)\.\Z", re.DOTALL)
 _MISSING: Any = object()
 
@@ -69,6 +73,7 @@ class _Shape:
     properties: dict[str, _Shape] = field(default_factory=dict)
     required: set[str] = field(default_factory=set)
     items: _Shape | None = None
+    constraints: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,7 @@ class _Field:
     enum: tuple[Any, ...] | None
     default: Any
     required: bool
+    constraints: tuple[tuple[str, Any], ...] = ()
 
 
 class _Resolver:
@@ -141,6 +147,11 @@ class _Resolver:
             shape.required = set(schema["required"])
         if "items" in schema:
             shape.items = self.shape(schema["items"], seen)
+        shape.constraints = {
+            key: schema[key]
+            for key in (*_LOWER, *_UPPER, *_OTHER)
+            if key in schema and not (key == "format" and schema[key] in _TYPED_FORMATS)
+        }
         if shape.properties and not shape.types:
             shape.types.add("object")
         return shape
@@ -176,6 +187,7 @@ def _merge_all(shapes: list[_Shape]) -> _Shape:
         out.required |= shape.required
         if shape.items is not None:
             out.items = shape.items if out.items is None else _merge_all([out.items, shape.items])
+        out.constraints.update(shape.constraints)
     return out
 
 
@@ -223,7 +235,38 @@ def _flatten_items(shape: _Shape, path: str) -> Iterator[tuple[str, _Field]]:
 
 def _field(shape: _Shape, required: bool) -> _Field:
     enum = tuple(shape.enum) if shape.enum is not None else None
-    return _Field("|".join(sorted(shape.types)) or "any", enum, shape.default, required)
+    constraints = tuple(sorted(shape.constraints.items()))
+    return _Field("|".join(sorted(shape.types)) or "any", enum, shape.default, required, constraints)
+
+
+def _tightened(key: str, old: Any, new: Any) -> bool:
+    """Whether constraint ``key`` going from ``old`` to ``new`` (``_MISSING`` for absent) can refuse a value
+    the old one accepted."""
+    if new is _MISSING:
+        return False
+    if old is _MISSING or key in _OTHER:
+        return True
+    try:
+        return bool(new > old) if key in _LOWER else bool(new < old)
+    except TypeError:
+        return True
+
+
+def _compare_constraints(operation: str, where: str, old: _Field, new: _Field, *, request: bool) -> Iterator[Change]:
+    """A constraint added, removed or changed. For a request, one that can refuse what was sent before
+    breaks callers; for a response it only narrows what the server sends (the client does not enforce them)."""
+    before, after = dict(old.constraints), dict(new.constraints)
+    for key in sorted(before.keys() | after.keys()):
+        was, now = before.get(key, _MISSING), after.get(key, _MISSING)
+        if was == now:
+            continue
+        severity = BREAKING if request and _tightened(key, was, now) else ADDITIVE
+        detail = f"{key} changed from {_shown(was)} to {_shown(now)}"
+        yield Change(severity, "constraint-changed", operation, where, detail)
+
+
+def _shown(value: Any) -> str:
+    return "none" if value is _MISSING else repr(value)
 
 
 def _operations(spec: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
@@ -307,6 +350,7 @@ def _compare_field(operation: str, where: str, old: _Field, new: _Field, *, requ
     for value in new_enum:
         if value not in old_enum:
             yield Change(ADDITIVE, "enum-value-added", operation, where, f"enum value added: {value!r}")
+    yield from _compare_constraints(operation, where, old, new, request=request)
     if old.default is not _MISSING or new.default is not _MISSING:
         if old.default is _MISSING:
             yield Change(ADDITIVE, "default-changed", operation, where, f"default added: {new.default!r}")

@@ -369,3 +369,26 @@ def test_integer_to_number_widens_a_request_field_and_narrows_a_response_field()
     request_number = _edited(lambda s: _request(s)["properties"]["seed"].update(type="number"))
     assert {"additive"} == {c.severity for c in diff_specs(SPEC, request_number)}
     assert {"breaking"} == {c.severity for c in diff_specs(request_number, SPEC)}
+
+
+def test_a_tighter_request_constraint_is_breaking_and_a_looser_one_additive() -> None:
+    """A maxLength added to the prompt can refuse what callers send; raised later, it only accepts more."""
+
+    def prompt(spec: dict[str, Any]) -> dict[str, Any]:
+        return _request(spec)["properties"]["prompt"]  # type: ignore[no-any-return]
+
+    capped = _edited(lambda s: prompt(s).update(maxLength=800))
+    assert {("breaking", "constraint-changed", POST, "request body field prompt")} == _facts(diff_specs(SPEC, capped))
+    assert "maxLength changed from none to 800" == diff_specs(SPEC, capped)[0].detail
+    raised = copy.deepcopy(capped)
+    prompt(raised).update(maxLength=2000)
+    assert {("additive", "constraint-changed", POST, "request body field prompt")} == _facts(diff_specs(capped, raised))
+    assert [] == diff_specs(capped, copy.deepcopy(capped))
+
+
+def test_a_constraint_on_a_response_field_is_reported_as_additive() -> None:
+    """The server sends less: nothing a client reads breaks, but the change is not "no API change" (both
+    operations answer with the same schema)."""
+    new = _edited(lambda s: _schema(s, "VideoGeneration")["properties"]["id"].update(minLength=1))
+    expected = {("additive", "constraint-changed", op, "response 200 field id") for op in (POST, GET)}
+    assert expected == _facts(diff_specs(SPEC, new))
