@@ -387,7 +387,8 @@ def merge_response_schemas(operation_ids: tuple[str, ...]) -> Transform:
 
 
 def _loosest(a: Any, b: Any, where: str) -> Any:
-    """The schema admitting both ``a`` and ``b``: union of properties, intersection of ``required``."""
+    """The schema admitting both ``a`` and ``b``: union of properties and of enum values, intersection of
+    ``required``, nullable if either is; any other difference (a type, a format) is a conflict to resolve."""
     if a == b:
         return copy.deepcopy(a)
     if not (isinstance(a, dict) and isinstance(b, dict)):
@@ -408,8 +409,14 @@ def _loosest(a: Any, b: Any, where: str) -> Any:
                 out[key] = common
         elif key in ("description", "title"):
             out[key] = a.get(key, b.get(key))
+        elif key == "enum" and isinstance(a.get(key), list) and isinstance(b.get(key), list):
+            out[key] = [*a[key], *(value for value in b[key] if value not in a[key])]  # either may be answered
+        elif key == "nullable" and isinstance(a.get(key, False), bool) and isinstance(b.get(key, False), bool):
+            out[key] = a.get(key, False) or b.get(key, False)
         elif a.get(key) != b.get(key):
-            raise TransformError(f"{where}: '{key}' differs between operations")
+            raise TransformError(
+                f"{where}: '{key}' differs between operations ({a.get(key)!r:.80} and {b.get(key)!r:.80})"
+            )
         else:
             out[key] = copy.deepcopy(a[key])
     return out

@@ -154,3 +154,32 @@ def test_merge_response_schemas_refuses_conflicting_types() -> None:
     )
     with pytest.raises(TransformError, match=r"response\.id: 'type' differs between operations"):
         merge_response_schemas((CREATE, GET))(spec)
+
+
+def test_merge_response_schemas_unites_enum_values_and_nullability() -> None:
+    """A status value upstream adds to one operation only may come back from either: the merged schema admits
+    it (spec_diff then reports an enum value added), as it admits null where one operation allows it."""
+    spec = _two_responses(
+        {"type": "object", "properties": {"status": {"type": "string", "enum": ["queued", "completed"]}}},
+        {
+            "type": "object",
+            "properties": {"status": {"type": "string", "enum": ["queued", "completed", "paused"], "nullable": True}},
+        },
+    )
+    out = merge_response_schemas((CREATE, GET))(spec)
+    expected = {"type": "string", "enum": ["queued", "completed", "paused"], "nullable": True}
+    assert (expected, expected) == (
+        _response(out, "post")["properties"]["status"],
+        _response(out, "get")["properties"]["status"],
+    )
+
+
+def test_a_conflict_names_both_values() -> None:
+    """A conflict left to a person says what the two operations declare, not only where."""
+    spec = _two_responses(
+        {"type": "object", "properties": {"id": {"type": "string"}}},
+        {"type": "object", "properties": {"id": {"type": "integer"}}},
+    )
+    with pytest.raises(TransformError, match=r"^response\.id: 'type' differs between operations \(") as info:
+        merge_response_schemas((CREATE, GET))(spec)
+    assert {"'string'", "'integer'"} <= set(str(info.value).removesuffix(")").split("(", 1)[1].split(" and "))
