@@ -9,6 +9,7 @@ both with what is committed and prints a unified diff of every difference. Exit 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import sys
 import tempfile
 from pathlib import Path
@@ -30,7 +31,15 @@ def _files(root: Path) -> dict[str, Path]:
 
 
 def _read(path: Path | None) -> list[str]:
-    return [] if path is None else path.read_text(encoding="utf-8").splitlines(keepends=True)
+    """The file's lines; a file that is not UTF-8 text (a stray binary) is one line saying so, so it shows in
+    the diff as a difference instead of stopping the check with a traceback."""
+    if path is None:
+        return []
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8").splitlines(keepends=True)
+    except UnicodeDecodeError:
+        return [f"<binary file, {len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()[:16]}>\n"]
 
 
 def diff_text(old: str, new: str, label: str) -> str:

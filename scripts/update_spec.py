@@ -145,8 +145,11 @@ def parse_source(label: str, text: str, fragment: str) -> Spec:
         raise UpdateError(f"{label}: not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
     if not is_openapi(doc):
         raise UpdateError(f"{label}: not an OpenAPI document (needs 'openapi' and 'paths')")
-    reduced = reduce_raw(doc)
-    defined = sorted(split_operations(reduced))
+    try:
+        reduced = reduce_raw(doc)
+        defined = sorted(split_operations(reduced))
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:  # a path item or operation of the wrong shape
+        raise UpdateError(f"{label}: malformed OpenAPI document ({type(exc).__name__}: {exc})") from exc
     if defined != [fragment]:
         found = ", ".join(defined) or "no operation"
         raise UpdateError(f"{label}: defines {found}, expected exactly the operation of {fragment}")

@@ -212,3 +212,13 @@ def test_generated_client_parses_the_live_looser_forms() -> None:
     assert ["https://x/v.mp4"] == listed.video
     failed = VideoGeneration.from_dict({"id": "a", "status": "error", "error": {"detail": [{"msg": "no face"}]}})
     assert isinstance(failed.error, VideoGenerationErrorDetail)
+
+
+def test_a_stray_binary_file_is_reported_as_drift_not_a_crash(tmp_path: Path) -> None:
+    """A file that is not UTF-8 text under generated/ (an editor's or the OS's) shows in the report."""
+    package = tmp_path / "aiml_api_client"
+    shutil.copytree(ROOT / "generated" / "aiml_api_client", package, ignore=shutil.ignore_patterns("__pycache__"))
+    (package / ".DS_Store").write_bytes(b"\xff\xfe\x00binary")
+    report = drift(package=package)
+    assert "generated/aiml_api_client/.DS_Store" in report
+    assert "<binary file, 9 bytes, sha256 " in report

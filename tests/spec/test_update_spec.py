@@ -234,6 +234,10 @@ def test_description_only_change_is_rewritten_but_reported_as_no_api_change(repo
             None,
             "defines get_v2_video_generations.json, expected exactly the operation of post_v2_video_generations.json",
         ),
+        (
+            '{"openapi": "3.0.0", "paths": {"/v2/video/generations": []}}',
+            "malformed OpenAPI document (AttributeError: 'list' object has no attribute 'values')",
+        ),
     ],
 )
 def test_unusable_source_names_itself_and_rewrites_nothing(
