@@ -120,7 +120,8 @@ class FakeAIMLAPI:
         self._state.add_faults(route, *faults)
 
     def expire_videos(self) -> None:
-        """Make every video URL handed out so far answer as expired."""
+        """Expire the video URL of every job created so far (running ones included): each answers as expired
+        from now on, and a status check hands out the same URL (there is no fresh one to fetch)."""
         self._state.expire_videos()
 
     def start(self) -> Self:

@@ -200,7 +200,8 @@ class EmulatorState:
             return job.completed_at is None or self.clock() >= job.completed_at + ttl
 
     def expire_videos(self) -> None:
-        """Make every video URL handed out so far expire now."""
+        """Expire the video URL of every job created so far, now (a job still running gets an expired URL when it
+        completes); a job's URL stays the same on later status checks, so it cannot be refreshed."""
         with self._lock:
             for job in self._jobs.values():
                 job.expired = True
