@@ -100,10 +100,15 @@ def check_wait(timeout: float | None, **callbacks: object) -> float | None:
         isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout < math.inf
     ):
         raise InvalidInputError("timeout", f"must be a positive, finite number of seconds, got {timeout!r}")
+    check_callables(**callbacks)
+    return timeout
+
+
+def check_callables(**callbacks: object) -> None:
+    """Refuse a callback (or seam) that is set but cannot be called, naming it."""
     for name, callback in callbacks.items():
         if callback is not None and not callable(callback):
             raise InvalidInputError(name, f"must be callable, got {type(callback).__name__}")
-    return timeout
 
 
 def http_timeout(timeout: httpx.Timeout | float | None) -> httpx.Timeout:
@@ -167,7 +172,7 @@ class ClientBase:
         transports: Mapping[str, object],
         transport_type: type,
     ) -> tuple[BearerAuth, str]:
-        check_wait(None, clock=clock, sleep=sleep)  # a bad sleep would fail only after the paid POST
+        check_callables(clock=clock, sleep=sleep)  # a bad sleep would fail only after the paid POST
         is_async = transport_type is httpx.AsyncBaseTransport
         _check_sleep_kind(sleep, is_async=is_async)
         needed = ("handle_async_request", "aclose") if is_async else ("handle_request", "close")
@@ -251,7 +256,7 @@ class ClientBase:
             raise InvalidInputError("output", "is required: the path to save the video to")
         dest = check_output(output, overwrite)
         assert dest is not None
-        check_wait(None, on_progress=on_progress)
+        check_callables(on_progress=on_progress)
         return self._save(generation, dest, overwrite, on_progress)
 
     def _save(

@@ -125,6 +125,8 @@ def _sniff(head: bytes) -> str | None:
     return _ftyp(head) or _mpeg(head) or _other(head)
 
 
+#: A string that starts like a URL (any scheme): passed through as one, never read as a path.
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _IMAGE_MIMES = ("image/jpeg", "image/png", "image/webp", "image/bmp")
 #: Names in common use for the same types (browsers and tools write them): accepted, and sent as the standard one.
 _ALIASES = {
@@ -356,7 +358,7 @@ def _encode_any(source: object, kind: _Kind, name: str, max_bytes: int) -> str:
             raise InvalidInputError(name, "empty string is neither a path nor a URL")
         if source[:5].lower() == "data:":
             return _check_data_uri(source, kind, name, max_bytes)
-        if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", source):
+        if _URL.match(source):
             return _check_url(source, name)
         return _encode_path(source, kind, name, max_bytes)
     if isinstance(source, bytes | bytearray):
@@ -394,7 +396,7 @@ def encoding_size(source: object) -> int:
         return len(source)
     if isinstance(source, str) and source[:5].lower() == "data:":
         return len(source)
-    if isinstance(source, str) and re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", source):
+    if isinstance(source, str) and _URL.match(source):
         return 0
     if isinstance(source, str | os.PathLike):
         try:

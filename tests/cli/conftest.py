@@ -104,6 +104,23 @@ class Cli:
         self.assert_no_key(result.stdout + result.stderr)
         return result
 
+    def run_closed(self, fake: FakeAIMLAPI, stream: str, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run the command started with ``stream`` ("stdout" or "stderr") closed (``>&-`` or ``2>&-``), so
+        that Python sees it as None; the other stream is captured."""
+        closing = {"stdout": ">&-", "stderr": "2>&-"}[stream]
+        result = subprocess.run(
+            ["bash", "-c", f'exec "$@" {closing}', "bash", sys.executable, "-m", "aimlapi_video", *args],
+            env=self.env(fake),
+            cwd=self.workdir,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
+        self.assert_no_key(result.stdout + result.stderr)
+        return result
+
     def popen(self, fake: FakeAIMLAPI, *args: str, stdout: IO[bytes], stderr: IO[bytes]) -> subprocess.Popen[bytes]:
         """Start the command in the background, its output going to files (not terminals)."""
         return subprocess.Popen(

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import shlex
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +17,7 @@ from aimlapi_video.cli._messages import cli_wording, follow_command
 from aimlapi_video.cli._runtime import EXIT, Interrupted, Options, exit_code_for
 from aimlapi_video.testing import FakeAIMLAPI, JobPlan, Outcome, Scenario, UsageStyle
 
-from .conftest import TIMEOUT, Cli, error_line, is_mp4
+from .conftest import Cli, error_line, is_mp4
 
 PROMPT = "The lady smiles"
 
@@ -35,17 +33,7 @@ def test_with_stderr_closed_a_generation_is_still_finished(cli: Cli, fake: FakeA
     """Started with ``2>&-`` (no stderr at all), generate still waits and saves: progress has nowhere to go, so
     none is shown. It used to fail right after paying, on ``None.isatty()``, with exit 1."""
     out = cli.workdir / "out.mp4"
-    command = [sys.executable, "-m", "aimlapi_video", "generate", str(png), "-p", PROMPT, "-o", str(out), "--json"]
-    result = subprocess.run(
-        ["bash", "-c", 'exec "$@" 2>&-', "bash", *command],
-        env=cli.env(fake),
-        cwd=cli.workdir,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
+    result = cli.run_closed(fake, "stderr", "generate", str(png), "-p", PROMPT, "-o", str(out), "--json")
     assert (0, "completed") == (result.returncode, json.loads(result.stdout)["status"])
     assert is_mp4(out)
 
@@ -248,17 +236,7 @@ def test_a_broken_journal_is_named(cli: Cli, fake: FakeAIMLAPI) -> None:
 def test_with_stdout_closed_submit_says_the_id_is_unprinted(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
     """Started with ``>&-``, the id cannot be printed: exit 3 with the id on stderr (as for a full stdout),
     not exit 0 with nothing anywhere."""
-    command = [sys.executable, "-m", "aimlapi_video", "submit", str(png), "-p", PROMPT]
-    result = subprocess.run(
-        ["bash", "-c", 'exec "$@" >&-', "bash", *command],
-        env=cli.env(fake),
-        cwd=cli.workdir,
-        stdin=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
+    result = cli.run_closed(fake, "stdout", "submit", str(png), "-p", PROMPT)
     assert 3 == result.returncode
     assert f"error: could not print the result (standard output is closed): {fake.jobs[-1].id}" == error_line(result)
 
@@ -279,17 +257,7 @@ def test_with_stdout_closed_every_printing_command_says_so(
 ) -> None:
     """Not only the results that go through the common printer: a listing and a dry run too."""
     cli.run(fake, "submit", str(png), "-p", PROMPT)  # something to list
-    argv = [sys.executable, "-m", "aimlapi_video", *[str(png) if word == "IMG" else word for word in command]]
-    result = subprocess.run(
-        ["bash", "-c", 'exec "$@" >&-', "bash", *argv],
-        env=cli.env(fake),
-        cwd=cli.workdir,
-        stdin=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
+    result = cli.run_closed(fake, "stdout", *[str(png) if word == "IMG" else word for word in command])
     assert (3, "error: could not print the result (standard output is closed)") == (
         result.returncode,
         error_line(result),

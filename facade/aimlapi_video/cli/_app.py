@@ -41,6 +41,13 @@ def _parse_extra(pairs: tuple[str, ...]) -> dict[str, Any] | None:
     return extra or None
 
 
+def _cap_option(name: str, default_bytes: int, help_text: str) -> Callable[[F], F]:
+    """A size cap in megabytes (the client's ``max_*_bytes``), checked as the command line is read."""
+    return click.option(
+        name, type=float, callback=_megabytes, default=default_bytes / _MB, show_default=True, help=help_text
+    )
+
+
 def request_options(f: F) -> F:
     """The request fields shared by ``generate`` and ``submit``; allowed values come from the generated enums."""
     for decorator in reversed(
@@ -66,22 +73,8 @@ def request_options(f: F) -> F:
             click.option(
                 "--extra", multiple=True, metavar="KEY=VALUE", help="A field the spec lacks (VALUE as JSON or text)."
             ),
-            click.option(
-                "--max-image-mb",
-                type=float,
-                callback=_megabytes,
-                default=DEFAULT_MAX_IMAGE_BYTES / _MB,
-                show_default=True,
-                help="Refuse a larger local image before sending (a URL is passed on unchecked).",
-            ),
-            click.option(
-                "--max-audio-mb",
-                type=float,
-                callback=_megabytes,
-                default=DEFAULT_MAX_AUDIO_BYTES / _MB,
-                show_default=True,
-                help="The same for --audio.",
-            ),
+            _cap_option("--max-image-mb", DEFAULT_MAX_IMAGE_BYTES, "Refuse a larger local image (URLs unchecked)."),
+            _cap_option("--max-audio-mb", DEFAULT_MAX_AUDIO_BYTES, "The same for --audio."),
             click.option("--dry-run", is_flag=True, help="Print the request (Base64 elided) and send nothing."),
         ]
     ):
