@@ -15,7 +15,7 @@ from aimlapi_video.cli._app import resume
 from aimlapi_video.cli._journal import Journal
 from aimlapi_video.cli._messages import cli_wording, follow_command
 from aimlapi_video.cli._runtime import EXIT, Interrupted, Options, exit_code_for
-from aimlapi_video.testing import FakeAIMLAPI, JobPlan, Outcome, Scenario, UsageStyle
+from aimlapi_video.testing import FakeAIMLAPI, Fault, JobPlan, Outcome, Scenario, UsageStyle
 
 from .conftest import Cli, error_line, is_mp4
 
@@ -190,6 +190,23 @@ def test_an_expired_url_names_the_command_that_fetches_a_fresh_one() -> None:
     assert message.endswith(
         "it may have expired: aimlapi-video download --base-url http://127.0.0.1:9 -- -abc fetches a fresh one"
     )
+
+
+def test_the_printed_command_recovers_from_an_expired_url(cli: Cli, png: Path) -> None:
+    """generate's URL is refused as expired (exit 3); the command the error names, run as printed, fetches a
+    fresh URL and saves the video where generate was told to."""
+    out = cli.workdir / "out.mp4"
+    with FakeAIMLAPI(Scenario(video_faults=(Fault.expired(),))) as fake:
+        failed = cli.run(fake, "generate", str(png), "-p", PROMPT, "-o", str(out))
+        line = error_line(failed)
+        argv = shlex.split(line.rpartition("finish it with: ")[2].removesuffix(")]"))
+        recovered = cli.run(fake, *argv[1:])
+
+    assert 3 == failed.returncode
+    assert "it may have expired: finishing it fetches a fresh one [generation id: " in line
+    assert ["aimlapi-video", "resume"] == argv[:2]
+    assert 0 == recovered.returncode, recovered.stderr
+    assert is_mp4(out)
 
 
 @pytest.mark.parametrize(

@@ -57,6 +57,23 @@ def test_download_of_an_expired_url_names_the_id(start: Start, tmp_path: Path) -
     assert [] == list(tmp_path.iterdir())
 
 
+def test_download_by_id_fetches_a_fresh_url_after_expiry(start: Start, tmp_path: Path) -> None:
+    """The recovery VideoUrlExpiredError advises: download(id) asks for a fresh URL and saves the video whole."""
+    live = start()
+    done = live("wait", live("submit", PNG, PROMPT).id)
+    live.fake.expire_videos()
+    out = tmp_path / "out.mp4"
+
+    assert out == live("download", done.id, out)
+
+    [video] = live.video_requests()
+    assert done.video_url is not None
+    assert httpx.URL(done.video_url).path != video.path  # the fresh URL, not the expired one
+    assert Counters(jobs_created=1, post_requests=1, get_requests=4, video_requests=1) == live.fake.counters
+    assert httpx.get(httpx.URL(done.video_url).copy_with(path=video.path)).content == out.read_bytes()
+    assert [out.name] == [p.name for p in tmp_path.iterdir()]
+
+
 def test_a_cut_off_download_is_resumed_with_range(start: Start, tmp_path: Path) -> None:
     """The body stops midway: the next request asks for the rest (Range), and the file is byte-identical."""
     live = start(Scenario(default_job=JobPlan(video_bytes=BIG), video_faults=(Fault.truncate(after_bytes=CUT),)))

@@ -127,6 +127,57 @@ async def test_expire_videos_kills_every_url_handed_out(api: Any, fake: FakeAIML
     assert (200, 403) == (before, (await client.get(url)).status_code)
 
 
+async def test_after_expire_videos_a_status_check_hands_out_a_fresh_url(
+    api: Any, fake: FakeAIMLAPI, client: httpx.AsyncClient
+) -> None:
+    """expire_videos() kills the URL handed out; the next status check signs a new one, which works."""
+    job_id = await api.create_id()
+    old = (await api.completed(job_id)).json()["video"]["url"]
+
+    fake.expire_videos()
+    new = (await api.status(job_id)).json()["video"]["url"]
+
+    assert old != new
+    assert (403, 200) == ((await client.get(old)).status_code, (await client.get(new)).status_code)
+
+
+async def test_expire_videos_spares_a_job_still_running(api: Any, fake: FakeAIMLAPI, client: httpx.AsyncClient) -> None:
+    """A job that had not finished when expire_videos() ran hands out a working URL once it finishes."""
+    job_id = await api.create_id()
+    fake.expire_videos()
+
+    url = (await api.completed(job_id)).json()["video"]["url"]
+
+    assert 200 == (await client.get(url)).status_code
+
+
+@pytest.mark.parametrize("scenario", [Scenario(default_job=JobPlan(url_ttl=60))])
+async def test_a_status_check_after_the_ttl_hands_out_a_fresh_url(
+    api: Any, client: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    """Past url_ttl the old URL is dead and a status check signs a new one, good for another ttl."""
+    job_id = await api.create_id()
+    old = (await api.completed(job_id)).json()["video"]["url"]
+    clock.advance(60)
+    new = (await api.status(job_id)).json()["video"]["url"]
+    clock.advance(59)
+    still = (await client.get(new)).status_code
+    clock.advance(1)
+
+    assert old != new
+    assert (403, 200, 403) == ((await client.get(old)).status_code, still, (await client.get(new)).status_code)
+
+
+@pytest.mark.parametrize("scenario", [Scenario(default_job=JobPlan(url_ttl=0))])
+async def test_with_url_ttl_0_every_status_check_hands_out_a_dead_url(api: Any, client: httpx.AsyncClient) -> None:
+    """url_ttl=0 stays dead: a later status check gives no working URL either."""
+    job_id = await api.create_id()
+    await api.completed(job_id)
+    url = (await api.status(job_id)).json()["video"]["url"]
+
+    assert 403 == (await client.get(url)).status_code
+
+
 async def test_video_requests_are_counted(api: Any, fake: FakeAIMLAPI, client: httpx.AsyncClient) -> None:
     """Each download, partial or refused, counts as one video request."""
     url = await api.video_url()

@@ -77,6 +77,8 @@ def cli_wording(exc: BaseException, opts: Options) -> str:
         name = _named(exc.name, opts)
         message = reason if name is None and exc.name == "api_key" else f"{name or exc.name}: {reason}"
     if isinstance(exc, VideoUrlExpiredError) and exc.generation_id is not None:
-        fresh = follow_command("download", exc.generation_id, opts.base_url)
+        # after a wait, the CLI's note names the command that finishes the job (to the output it was given)
+        followed = any("aimlapi-video" in note for note in getattr(exc, "__notes__", []))
+        fresh = "finishing it" if followed else follow_command("download", exc.generation_id, opts.base_url)
         message = message.replace(f"call get({exc.generation_id!r}) for a fresh URL", f"{fresh} fetches a fresh one")
     return " ".join(message.split())

@@ -62,8 +62,9 @@ the API did its work (created the job, counted the status check) before the faul
     )
 
 Faults can also be added while running: ``fake.add_faults(Route.GET, Fault.drop())``;
-``fake.expire_videos()`` expires the video URL of every job created so far (status checks keep
-handing out the same URL). The same scenario as JSON (``Scenario.load``)::
+``fake.expire_videos()`` expires every video URL handed out so far (the next status check of a finished
+job hands out a fresh one; so does one after a plan's ``url_ttl``, unless it is 0). The same scenario as
+JSON (``Scenario.load``)::
 
     {"post_faults": [{"kind": "rate_limited", "retry_after": 2}, {"kind": "drop", "processed": true}],
      "get_faults": [{"kind": "gateway_html", "status": 502}, {"kind": "slow", "delay": 3}],

@@ -120,7 +120,7 @@ class _Api:
     def _video(self, request: Request, job: Job | None) -> Response:
         if job is None:
             return Response("Not Found", status_code=404, media_type="text/plain")
-        if self.state.url_expired(job):
+        if self.state.url_expired(job, request.path_params["token"]):
             return expired_response(job.plan.expired_status)
         return video_response(request, _sized_video(job), f"{job.video_token}.mp4")
 

@@ -200,7 +200,8 @@ class JobPlan:
     """How one job behaves. Progress is by status checks unless ``job_seconds`` (or the emulator's) is set.
 
     ``queued_polls``/``generating_polls``: how many status checks report each pending stage before the
-    outcome shows. ``url_ttl``: seconds after completion until the video URL expires (0: at once).
+    outcome shows. ``url_ttl``: seconds a video URL works, from completion (a status check after that hands
+    out a fresh URL with the same lifetime); 0: every URL handed out is already expired.
     ``get_faults``/``video_faults``: one-shot faults for this job's requests, used after the route's queue.
     """
 

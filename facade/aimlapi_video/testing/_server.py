@@ -120,8 +120,9 @@ class FakeAIMLAPI:
         self._state.add_faults(route, *faults)
 
     def expire_videos(self) -> None:
-        """Expire the video URL of every job created so far (running ones included): each answers as expired
-        from now on, and a status check hands out the same URL (there is no fresh one to fetch)."""
+        """Expire every video URL handed out so far: each answers as expired from now on, and the next status
+        check of a finished job hands out a fresh URL (as the live API signs a new link per answer), so a
+        client's refresh (``download(id)``) can be exercised."""
         self._state.expire_videos()
 
     def start(self) -> Self:

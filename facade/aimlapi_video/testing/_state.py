@@ -69,7 +69,7 @@ class Job:
     job_seconds: float | None
     polls: int = 0
     completed_at: float | None = None
-    expired: bool = False
+    url_issued_at: float | None = None  # when the current URL's ttl started (None: at completion)
     get_faults: deque[Fault] = field(default_factory=deque)
     video_faults: deque[Fault] = field(default_factory=deque)
 
@@ -106,6 +106,7 @@ class EmulatorState:
         self._requests = dict.fromkeys(Route, 0)
         self._jobs: dict[str, Job] = {}
         self._by_token: dict[str, Job] = {}
+        self._dead_tokens: set[str] = set()  # URLs expired by expire_videos or replaced after their ttl
 
     def count_request(self, route: Route) -> None:
         with self._lock:
@@ -171,40 +172,62 @@ class EmulatorState:
             return [JobRecord(j.id, j.index, j.request, j.polls) for j in self._jobs.values()]
 
     def check_status(self, job: Job) -> Stage:
-        """Count one status check of ``job`` and return its stage (by checks, or by the clock)."""
+        """Count one status check of ``job`` and return its stage (by checks, or by the clock). A finished job
+        whose URL has expired gets a fresh one, as a signed link is issued again with each answer."""
         with self._lock:
             job.polls += 1
-            now = self.clock()
-            if job.job_seconds is not None:
-                elapsed = now - job.created_at
-                if elapsed >= job.job_seconds:
-                    job.completed_at = job.created_at + job.job_seconds
-                    return Stage.DONE
-                return Stage.QUEUED if elapsed < job.job_seconds * _QUEUED_SHARE else Stage.GENERATING
-            if job.polls <= job.plan.queued_polls:
-                return Stage.QUEUED
-            if job.polls <= job.plan.queued_polls + job.plan.generating_polls:
-                return Stage.GENERATING
-            if job.completed_at is None:
-                job.completed_at = now
-            return Stage.DONE
+            stage = self._stage(job, self.clock())
+            if stage is Stage.DONE:
+                self._reissue_if_expired(job)
+            return stage
 
-    def url_expired(self, job: Job) -> bool:
-        """Whether the job's signed video URL no longer works."""
+    def _stage(self, job: Job, now: float) -> Stage:
+        if job.job_seconds is not None:
+            elapsed = now - job.created_at
+            if elapsed >= job.job_seconds:
+                job.completed_at = job.created_at + job.job_seconds
+                return Stage.DONE
+            return Stage.QUEUED if elapsed < job.job_seconds * _QUEUED_SHARE else Stage.GENERATING
+        if job.polls <= job.plan.queued_polls:
+            return Stage.QUEUED
+        if job.polls <= job.plan.queued_polls + job.plan.generating_polls:
+            return Stage.GENERATING
+        if job.completed_at is None:
+            job.completed_at = now
+        return Stage.DONE
+
+    def _reissue_if_expired(self, job: Job) -> None:
+        """A new token for a finished job whose current URL outlived its ttl (``url_ttl=0`` stays dead: every
+        URL it hands out is already expired)."""
+        ttl = job.plan.url_ttl
+        if not ttl or not self._ttl_over(job):
+            return
+        self._rotate(job)
+        job.url_issued_at = self.clock()
+
+    def _ttl_over(self, job: Job) -> bool:
+        ttl = job.plan.url_ttl
+        if ttl is None:
+            return False
+        start = job.url_issued_at if job.url_issued_at is not None else job.completed_at
+        return start is None or self.clock() >= start + ttl
+
+    def _rotate(self, job: Job) -> None:
+        self._dead_tokens.add(job.video_token)
+        job.video_token = secrets.token_urlsafe(16)
+        self._by_token[job.video_token] = job
+
+    def url_expired(self, job: Job, token: str) -> bool:
+        """Whether ``token``, one of ``job``'s signed video URLs, no longer works."""
         with self._lock:
-            if job.expired:
-                return True
-            ttl = job.plan.url_ttl
-            if ttl is None:
-                return False
-            return job.completed_at is None or self.clock() >= job.completed_at + ttl
+            return token in self._dead_tokens or self._ttl_over(job)
 
     def expire_videos(self) -> None:
-        """Expire the video URL of every job created so far, now (a job still running gets an expired URL when it
-        completes); a job's URL stays the same on later status checks, so it cannot be refreshed."""
+        """Expire every video URL handed out so far, now: each answers as expired from then on, and the next
+        status check of a finished job hands out a fresh URL (as the live API signs a new link per answer)."""
         with self._lock:
             for job in self._jobs.values():
-                job.expired = True
+                self._rotate(job)
 
 
 def _new_id(style: IdStyle, model: str) -> str:
