@@ -27,6 +27,7 @@ from aimlapi_video.testing import (
     main,
 )
 from aimlapi_video.testing._cli import build_parser, scenario_from_args
+from tests.cli.conftest import wait_until
 
 API = "/v2/video/generations"
 
@@ -306,3 +307,26 @@ def test_job_seconds_polls_lets_the_plans_poll_counts_drive_progress() -> None:
         job = client.submit("https://example.com/a.png", "p")
         statuses = [client.get(job.id).status for _ in range(4)]
     assert ["queued", "queued", "queued", "generating"] == statuses
+
+
+def test_stop_during_a_slow_answer_closes_the_connection_without_a_500(make_body: Any) -> None:
+    """A request still held by Fault.slow when the server stops is cut off, like a server going away: the
+    client sees no response at all, never an invented 500 (which a client could take as the API's word)."""
+    fake = FakeAIMLAPI(Scenario(get_faults=(Fault.slow(60),))).start()
+    outcome: list[object] = []
+    with client_for(fake) as http:
+        job_id = http.post(API, json=make_body()).json()["id"]
+
+        def check() -> None:
+            try:
+                outcome.append(http.get(API, params={"generation_id": job_id}).status_code)
+            except httpx.TransportError as exc:
+                outcome.append(type(exc))
+
+        checking = threading.Thread(target=check)
+        checking.start()
+        wait_until(lambda: fake.counters.get_requests == 1, "the status check to arrive")
+        fake.stop()
+        checking.join(30)
+
+    assert [httpx.RemoteProtocolError] == outcome

@@ -9,6 +9,9 @@ later ASGI message is swallowed, including the 500 Starlette would send for the 
   Bytes already sent (a truncated download's first part) are flushed before the FIN.
 - in-process (``httpx.ASGITransport``) or on a server whose transport is out of reach, raises
   ``httpx.RemoteProtocolError``, which is what httpx raises for a dropped connection over a real network.
+
+A request still running when the server stops (held by a ``slow`` fault) is cancelled by uvicorn; its
+connection is then aborted too, rather than answered with the 500 uvicorn would send.
 """
 
 from __future__ import annotations
@@ -80,6 +83,14 @@ class ConnectionMiddleware:
         scope[_SCOPE_KEY] = connection
         try:
             await self.app(scope, receive, connection.send)
+        except asyncio.CancelledError:
+            # the server is stopping and cancels what is still running (a slow answer): cut the connection as a
+            # dying server would; aborted, it also swallows the 500 uvicorn would write for the cancellation
+            transport = _transport(send)
+            if isinstance(transport, asyncio.WriteTransport):
+                connection.dropped = True
+                transport.abort()
+            raise
         except DropConnection:
             transport = _transport(send)
             if transport is None:
