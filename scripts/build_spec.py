@@ -52,7 +52,8 @@ SOURCES_FILE = "SOURCES.json"
 ENDPOINT = "/v2/video/generations"
 CREATE, GET = "createVideoGeneration", "getVideoGeneration"
 
-PIPELINE: tuple[Transform, ...] = (
+#: The repairs that keep each operation as upstream published it: before the two responses are merged.
+PER_OPERATION: tuple[Transform, ...] = (
     strip_docs_only,
     drop_servers,
     set_operation_ids({("post", ENDPOINT): CREATE, ("get", ENDPOINT): GET}),
@@ -61,6 +62,9 @@ PIPELINE: tuple[Transform, ...] = (
     unmaterialize_request_defaults,
     bearer_security(),
     hoist_request_bodies({CREATE: "CreateVideoGenerationRequest"}),
+)
+PIPELINE: tuple[Transform, ...] = (
+    *PER_OPERATION,
     merge_response_schemas((CREATE, GET)),
     hoist_responses("VideoGeneration", (CREATE, GET)),
     hoist_nested("CreateVideoGenerationRequest"),
@@ -134,7 +138,21 @@ def load_fragments(directory: Path) -> list[tuple[str, Spec]]:
 
 def build(fragments: Iterable[tuple[str, Spec]], pipeline: Iterable[Transform] = PIPELINE) -> Spec:
     """Merge, transform and validate; return the normalized spec."""
-    spec = merge(fragments)
+    spec = _transformed(merge(fragments), pipeline)
+    try:
+        validate(spec)
+    except OpenAPIValidationError as exc:
+        raise BuildError(f"normalized spec is invalid: {exc.message}") from exc
+    return spec
+
+
+def per_operation(fragments: Iterable[tuple[str, Spec]]) -> Spec:
+    """The fragments merged and repaired (``PER_OPERATION``), each operation's response still its own: what
+    ``spec_diff`` compares to see a change to one operation that the merged response schema would hide."""
+    return _transformed(merge(fragments), PER_OPERATION)
+
+
+def _transformed(spec: Spec, pipeline: Iterable[Transform]) -> Spec:
     for transform in pipeline:
         try:
             spec = transform(spec)
@@ -143,10 +161,6 @@ def build(fragments: Iterable[tuple[str, Spec]], pipeline: Iterable[Transform] =
         except (AttributeError, KeyError, TypeError, IndexError) as exc:
             # Malformed input (a list where an object belongs...) must still fail with a readable line.
             raise BuildError(f"{transform.__name__}: malformed input: {type(exc).__name__}: {exc}") from exc
-    try:
-        validate(spec)
-    except OpenAPIValidationError as exc:
-        raise BuildError(f"normalized spec is invalid: {exc.message}") from exc
     return spec
 
 

@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import argparse
 import copy
+import dataclasses
 import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import build_spec  # the scripts directory is not a package: imported from sys.path
 import generate_client
 from extract_spec import dump, is_openapi, split_operations
-from spec_diff import Change, diff_specs, is_breaking, verdict
+from spec_diff import Change, SpecDiffError, diff_specs, is_breaking, verdict
 from spec_transforms import Spec, strip_docs_only
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -290,7 +291,31 @@ def update(
         except OSError as exc:
             raise UpdateError(f"replacing the files failed, the old ones are restored: {exc}") from exc
     checked = typecheck_facade(root) if typecheck else None
-    return Result(tuple(changed), tuple(diff_specs(old_spec, new_spec)), checked, tuple(sources))
+    changes = diff_specs(old_spec, new_spec)
+    changes += hidden_by_merge(current, fragments, changes)
+    return Result(tuple(changed), tuple(changes), checked, tuple(sources))
+
+
+def hidden_by_merge(
+    old: Iterable[tuple[str, Spec]], new: Iterable[tuple[str, Spec]], seen: Iterable[Change]
+) -> list[Change]:
+    """The changes to one operation as published that the normalized spec does not show (not in ``seen``).
+
+    The normalized spec gives both operations one response schema, the loosest of the two, so a field removed
+    from one operation's response (still in the other's) changes nothing there; yet that operation no longer
+    answers it, and code reading it after that call would get nothing.
+    """
+    try:
+        published = diff_specs(build_spec.per_operation(old), build_spec.per_operation(new))
+    except (build_spec.BuildError, SpecDiffError) as exc:
+        raise UpdateError(f"comparing the operations as published failed: {exc}") from exc
+    known = {(change.kind, change.operation, change.location) for change in seen}
+    note = " (as this operation is published; not seen in the normalized spec, which merges both responses)"
+    return [
+        dataclasses.replace(change, detail=change.detail + note)
+        for change in published
+        if (change.kind, change.operation, change.location) not in known
+    ]
 
 
 def summary(result: Result) -> str:
@@ -300,7 +325,11 @@ def summary(result: Result) -> str:
     urls = {source.fragment: source.url for source in result.sources}
     lines = [f"## Upstream spec change: {result.verdict.upper()}", ""]
     lines += ["Changed upstream files:"] + [f"- `{name}` from {urls.get(name, '?')}" for name in result.changed]
-    lines += ["", "### API changes (`scripts/spec_diff.py`, old vs new `openapi/aimlapi-video.json`)", ""]
+    lines += [
+        "",
+        "### API changes (`scripts/spec_diff.py`: old vs new `openapi/aimlapi-video.json`, and each operation)",
+        "",
+    ]
     if result.changes:
         breaking = sum(1 for change in result.changes if change.severity == "breaking")
         additive = len(result.changes) - breaking

@@ -21,9 +21,10 @@ import generate_client
 import update_spec
 from extract_spec import dump
 from generate_client import GenerateError
+from spec_diff import diff_specs
 from spec_transforms import strip_docs_only
 from tests.conftest import ROOT, shared_file
-from update_spec import UpdateError, drop_unused_security_schemes, load_sources, main, reduce_raw
+from update_spec import UpdateError, drop_unused_security_schemes, hidden_by_merge, load_sources, main, reduce_raw
 
 POST_RAW, GET_RAW = "wan-2-6-image-to-video-flash.json", "universal-video-fetch.json"
 POST, GET = "post_v2_video_generations.json", "get_v2_video_generations.json"
@@ -193,6 +194,26 @@ def test_added_optional_field_is_additive_and_regenerated(repo: Path, raw_dir: P
     assert {"type": "integer", "description": "Frames/s."} == (
         spec["components"]["schemas"]["CreateVideoGenerationRequest"]["properties"]["fps"]
     )
+
+
+def test_a_field_removed_from_one_operations_response_is_reported(repo: Path, raw_dir: Path) -> None:
+    """The POST stops answering ``meta``; the GET still has it, so the merged (normalized) response schema does
+    too, yet the change is reported, as breaking: code reading it after a submit would get nothing."""
+    path = raw_dir / POST_RAW
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    schema = doc["paths"]["/v2/video/generations"]["post"]["responses"]["200"]["content"]["application/json"]
+    del schema["schema"]["properties"]["meta"]
+    path.write_text(json.dumps(doc, indent=4), encoding="utf-8")
+
+    status, summary, outputs = _run(repo, "--source-dir", str(raw_dir))
+
+    assert 1 == status
+    assert summary.startswith("## Upstream spec change: BREAKING\n")
+    note = "(as this operation is published; not seen in the normalized spec, which merges both responses)"
+    where = "- BREAKING  POST /v2/video/generations  response 200 field"
+    expected = [f"{where} meta{field}: removed {note}" for field in ("", ".usage", ".usage.credits_used")]
+    assert expected == [line for line in summary.splitlines() if "meta" in line]
+    assert "changed=true\nbreaking=true\nverdict=breaking\n" == outputs
 
 
 def test_removed_resolution_value_is_breaking_and_fails_the_facade_type_check(repo: Path, raw_dir: Path) -> None:
@@ -436,3 +457,16 @@ def test_a_generator_summary_keeps_the_reason(output: str, expected: str) -> Non
     assert "openapi-python-client failed: " + expected == str(
         GenerateError("openapi-python-client failed: " + generate_client.summarize(output), output)
     )
+
+
+def test_a_change_the_normalized_spec_shows_is_not_reported_twice() -> None:
+    """A new request field shows in both comparisons; hidden_by_merge adds only what the normalized one missed."""
+    old = build_spec.load_fragments(ROOT / "openapi" / "upstream")
+    new = json.loads(json.dumps(old))
+    post = next(doc for name, doc in new if name == POST)
+    body = post["paths"]["/v2/video/generations"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    body["properties"]["fps"] = {"type": "integer"}
+    normalized = diff_specs(build_spec.build(old), build_spec.build(new))
+
+    assert ["request body field fps"] == [change.location for change in normalized]
+    assert [] == hidden_by_merge(old, new, normalized)
