@@ -24,7 +24,6 @@ import os
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterator
-from datetime import UTC
 from pathlib import Path
 from typing import Literal
 
@@ -35,6 +34,7 @@ from ._config import is_loopback
 from ._errors import DownloadError, InvalidInputError, VideoUrlExpiredError
 from ._models import DownloadProgress
 from ._partfile import PartFile
+from ._polling import parse_retry_after
 
 __all__ = ["DownloadProgress", "download_async", "download_sync"]
 
@@ -83,19 +83,6 @@ def _digits(value: str) -> bool:
 
 def _int_or_none(value: str | None) -> int | None:
     return int(value) if value is not None and _digits(value) else None
-
-
-def _retry_after(value: str | None, now: float) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP date); ``None`` if absent or unreadable."""
-    if value is None or _digits(value):
-        return None if value is None else float(value)
-    import email.utils  # noqa: PLC0415  (the date form is rare; most servers send seconds)
-
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp() - now)
 
 
 class _DownloadCore:
@@ -163,7 +150,8 @@ class _DownloadCore:
         if status in _EXPIRED:
             raise VideoUrlExpiredError(status, self.generation_id)
         if status in (408, 429) or status >= 500:
-            return self._retry(f"HTTP {status}", _retry_after(headers.get("retry-after"), self.clock()))
+            hint = parse_retry_after(headers.get("retry-after"), headers.get("date"), self.clock)
+            return self._retry(f"HTTP {status}", hint)
         self._chunked = "chunked" in headers.get("transfer-encoding", "").lower()  # its end is marked
         codings = {c.strip().lower() for c in headers.get("content-encoding", "").split(",")} & _COMPRESSIONS
         if status in (200, 206) and codings:

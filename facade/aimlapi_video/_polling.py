@@ -3,12 +3,15 @@
 Defaults suit jobs of a few minutes (upstream's reference run took 4 min 24 s): a wait checks at once, then
 after 2 s, each gap 1.5 times the last, capped at 7.5 s, with ±10 % jitter so many clients do not poll in step. That is
 about 38 checks for a 270 s job with a mean detection lag under 4 s. The overall deadline defaults to
-20 minutes. A server hint (``Retry-After`` on a 429 or 503) replaces the next gap.
+20 minutes. A server hint (``Retry-After`` on a 429 or 503, in seconds or as a date) replaces the next gap.
 """
 
 from __future__ import annotations
 
+import datetime
 import random
+import re
+import time
 from collections.abc import Callable
 
 import attrs
@@ -76,15 +79,35 @@ class PollClock:
         return min(gap, remaining)
 
 
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header given in seconds; ``None`` if absent or unparseable.
+def parse_retry_after(value: str | None, date: str | None = None, now: Callable[[], float] = time.time) -> float | None:
+    """Seconds from a ``Retry-After`` header, in seconds or as an HTTP date; ``None`` if absent or unreadable.
 
-    The HTTP-date form is not used by this API; it is ignored rather than guessed at.
+    A date is measured from the answer's own ``Date`` header (``date``) when it has a readable one: both then
+    come from the server's clock, so a wrong local clock does not matter. Otherwise from ``now()`` (Unix time).
+    A date already past means 0.
     """
     if value is None:
         return None
-    try:
-        seconds = float(value.strip())
-    except ValueError:
+    text = value.strip()
+    if _SECONDS.fullmatch(text):
+        return float(text)
+    when = _http_date(text)
+    if when is None:
         return None
-    return seconds if seconds >= 0 else None
+    reference = _http_date(date) if date is not None else None
+    return max(0.0, when - (reference if reference is not None else now()))
+
+
+#: Delta-seconds as servers send them (a fraction tolerated); not "nan", "inf", "-1" or "²".
+_SECONDS = re.compile(r"[0-9]{1,18}(?:\.[0-9]{1,9})?")
+
+
+def _http_date(text: str) -> float | None:
+    """An HTTP date as Unix time, or ``None`` if it is not one."""
+    import email.utils  # noqa: PLC0415  (the date form is rare: loaded only when one is seen)
+
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=datetime.UTC)).timestamp()

@@ -80,7 +80,10 @@ def api_error(
     """
     message, request_id = error_message(content, status_code, redact)
     return error_for_status(
-        status_code, message, request_id=request_id, retry_after=parse_retry_after(headers.get("retry-after"))
+        status_code,
+        message,
+        request_id=request_id,
+        retry_after=parse_retry_after(headers.get("retry-after"), headers.get("date")),
     )
 
 

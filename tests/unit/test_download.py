@@ -26,7 +26,6 @@ import pytest
 from aimlapi_video._download import (
     DownloadProgress,
     _DownloadCore,
-    _retry_after,
     download_async,
     download_sync,
 )
@@ -669,13 +668,14 @@ def test_core_416_when_everything_is_saved_is_done() -> None:
     assert DownloadProgress(100, 100) == core.progress
 
 
-def test_retry_after_reads_seconds_and_http_dates() -> None:
-    """Delta-seconds, an HTTP date (relative to now), and garbage (ignored)."""
-    now = 1_700_000_000.0  # 2023-11-14T22:13:20Z
-    assert 7.0 == _retry_after("7", now)
-    assert 10.0 == _retry_after("Tue, 14 Nov 2023 22:13:30 GMT", now)
-    assert None is _retry_after("soon", now)
-    assert None is _retry_after(None, now)
+def test_a_retry_after_date_is_honoured_from_the_answers_date(mode: str, tmp_path: Path) -> None:
+    """A 503 saying "retry at <date>", 20 s after its own Date header: the download waits 20 s."""
+    sleeps = Sleeps()
+    dated = {"Retry-After": "Tue, 14 Nov 2023 22:13:40 GMT", "Date": "Tue, 14 Nov 2023 22:13:20 GMT"}
+    host = Host(lambda _: httpx.Response(503, headers=dated, content=b"busy"), full())
+    saved = download(mode, host, tmp_path / "v.mp4", sleeps=sleeps)
+    assert VIDEO == saved.read_bytes()
+    assert [20.0] == sleeps.delays
 
 
 def test_a_416_reporting_a_smaller_size_than_declared_restarts_instead_of_saving_a_stub(

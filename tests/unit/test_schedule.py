@@ -184,16 +184,35 @@ def test_the_clock_draws_jitter_from_its_random_source() -> None:
         (" 3 ", 3.0),
         ("0", 0.0),
         ("-1", None),
-        ("Wed, 21 Oct 2015 07:28:00 GMT", None),
         ("", None),
         ("soon", None),
         ("nan", None),
+        ("inf", None),
+        ("\u00b2", None),
         (None, None),
     ],
 )
-def test_parse_retry_after(value: str | None, expected: float | None) -> None:
-    """Seconds only; the HTTP-date form, negatives and junk give None."""
+def test_parse_retry_after_in_seconds(value: str | None, expected: float | None) -> None:
+    """Delta-seconds (a fraction tolerated); negatives, non-numbers and junk give None."""
     assert expected == parse_retry_after(value)
+
+
+NOW = 1_700_000_000.0  # 2023-11-14T22:13:20Z
+
+
+@pytest.mark.parametrize(
+    ("value", "date", "expected"),
+    [
+        ("Tue, 14 Nov 2023 22:13:50 GMT", None, 30.0),  # from the local clock
+        ("Tue, 14 Nov 2023 22:13:50 GMT", "Tue, 14 Nov 2023 22:13:45 GMT", 5.0),  # from the server's Date
+        ("Tue, 14 Nov 2023 22:13:50 GMT", "not a date", 30.0),  # an unreadable Date: the local clock
+        ("Tue, 14 Nov 2023 22:13:00 GMT", None, 0.0),  # already past
+        ("Tuesday soon", None, None),
+    ],
+)
+def test_parse_retry_after_as_an_http_date(value: str, date: str | None, expected: float | None) -> None:
+    """An HTTP date counts from the answer's Date header when readable (the server's own clock), else from now."""
+    assert expected == parse_retry_after(value, date, now=lambda: NOW)
 
 
 # ---------------------------------------------------------------------------------------------- simulation

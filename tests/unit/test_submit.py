@@ -109,6 +109,15 @@ def test_429_is_retried_after_the_servers_hint(make: Make) -> None:
     assert ([7.0], 2) == (runner.clock.sleeps, api.count("POST"))
 
 
+def test_429_honours_a_retry_after_given_as_a_date(make: Make) -> None:
+    """Retry-After as an HTTP date, 9 s after the answer's own Date: the POST is sent again after 9 s."""
+    hint = {"Retry-After": "Tue, 14 Nov 2023 22:13:29 GMT", "Date": "Tue, 14 Nov 2023 22:13:20 GMT"}
+    api = FakeAPI(posts=[api_error_body(429, **hint), job("queued")])
+    runner = make(api)
+    assert "gen-1" == runner("submit", PNG, "p").id
+    assert ([9.0], 2) == (runner.clock.sleeps, api.count("POST"))
+
+
 def test_429_gives_up_with_rate_limit_error(make: Make) -> None:
     """Still limited after the attempts (or a hint longer than two minutes): RateLimitError with the hint."""
     api = FakeAPI(posts=[api_error_body(429, **{"Retry-After": "3600"})])

@@ -183,6 +183,15 @@ def test_transient_failures_are_tolerated(make: Make) -> None:
     assert 6 == api.count("GET")
 
 
+def test_a_503_with_a_retry_after_date_sets_the_next_gap(make: Make) -> None:
+    """Retry-After as an HTTP date on a status check: the next check comes that long after the answer's Date."""
+    hint = {"Retry-After": "Tue, 14 Nov 2023 22:13:45 GMT", "Date": "Tue, 14 Nov 2023 22:13:20 GMT"}
+    api = FakeAPI(gets=[api_error_body(503, **hint), done()])
+    runner = make(api, poll_schedule=NO_JITTER)
+    assert URL == runner("wait", "gen-1").video_url
+    assert [25.0] == runner.clock.sleeps
+
+
 def test_too_many_failures_in_a_row_raise_with_the_id(make: Make) -> None:
     """The limit counts consecutive failures; the exception carries the id in a note."""
     api = FakeAPI(gets=[api_error_body(500)])
