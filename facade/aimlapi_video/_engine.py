@@ -232,7 +232,7 @@ def check(generation_id: str, settings: Settings, time_limit: float | None = Non
     code = int(response.status_code)
     if code == 200 and isinstance(response.parsed, VideoGeneration):
         try:
-            state = to_state(response.parsed, settings.redact)
+            state = to_state(response.parsed, generation_id, settings.redact)
         except IncompleteAnswer as exc:  # asked again by wait(), like any answer it could not use
             raise APIConnectionError(f"status check for {generation_id}: incomplete answer ({exc})") from exc
         return with_header_usage(state, response.headers) if isinstance(state, Completed) else state
@@ -255,7 +255,8 @@ def poll(
     """Check until a terminal state, emitting each state; returns it. Raises WaitTimeoutError at the deadline.
 
     Transient failures (5xx, 429, network, unreadable bodies) are tolerated up to ``max_status_failures`` in
-    a row; a server hint (Retry-After) replaces the next gap. An unknown status keeps waiting.
+    a row; a server hint (Retry-After) replaces the next gap. An unknown status without an error or a video
+    keeps waiting.
     """
     clock = PollClock(
         settings.schedule,

@@ -12,7 +12,8 @@ from typing import Any, Literal, TypeAlias
 
 import attrs
 
-#: Every status the API is known to answer. Anything else is kept as its string and treated as pending.
+#: Every status the API is known to answer (matched whatever its case). Any other is kept as its string and
+#: judged by the answer: an error means failed, a video URL completed, neither still pending.
 KnownStatus: TypeAlias = Literal["queued", "generating", "waiting", "active", "completed", "succeeded", "error"]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, assert_never, cast, get_args
@@ -22,10 +23,11 @@ KNOWN_STATUSES: frozenset[str] = frozenset(get_args(KnownStatus))
 
 
 def phase_of(status: str) -> Phase | None:
-    """Which phase a status means; ``None`` for a status this client does not know."""
-    if status not in KNOWN_STATUSES:
+    """Which phase a status means, whatever its case (``Completed``); ``None`` for one this client does not know."""
+    folded = status.strip().casefold()
+    if folded not in KNOWN_STATUSES:
         return None
-    known = cast(KnownStatus, status)
+    known = cast(KnownStatus, folded)
     match known:
         case "queued" | "generating" | "waiting" | "active":
             return "pending"
@@ -53,9 +55,14 @@ def video_url(video: object) -> str | None:
 
 
 def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    """A finite, non-negative amount, sent as a number or as a numeric string (``"400000"``); else ``None``."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
-    return float(value)
+    try:
+        amount = float(value)
+    except ValueError:
+        return None
+    return amount if math.isfinite(amount) and amount >= 0 else None
 
 
 #: The headers a completed job's answer carries its cost in (the live API sends them besides ``meta.usage``, whose
@@ -92,19 +99,61 @@ def usage_of(meta: object) -> Usage:
     )
 
 
+_NO_NAME, _NO_MESSAGE = "UnknownError", "the generation failed without an error description"
+
+
+def _text(value: object) -> str | None:
+    """A text the server chose, as text: a non-blank string, or a number as written; else ``None``."""
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _messages(detail: object) -> str | None:
+    """The ``msg`` of each ``{loc, msg, type}`` item of a ``detail`` list (or ``detail`` itself, if text)."""
+    items = detail if isinstance(detail, list) else [detail]
+    found = [
+        text
+        for item in items
+        if (text := _text(item.get("msg") if isinstance(item, Mapping) else item if isinstance(item, str) else None))
+    ]
+    return "; ".join(found) or None
+
+
 def error_of(error: object) -> tuple[str, str, tuple[Mapping[str, Any], ...]]:
-    """``(name, message, details)`` from ``{name, message}``, ``{detail: [...]}``, or nothing usable."""
+    """``(name, message, details)`` from ``{name, message}``, ``{detail: [...]}``, a bare string, or nothing
+    usable. A name or message that is null or not text (the live API is looser than its schema) is replaced
+    by a default, never passed on as something else."""
     from aiml_api_client.models import VideoGenerationError, VideoGenerationErrorDetail  # noqa: PLC0415
 
     if isinstance(error, VideoGenerationError):
-        return error.name, error.message, ()
+        return _text(error.name) or _NO_NAME, _text(error.message) or _NO_MESSAGE, ()
     if isinstance(error, VideoGenerationErrorDetail):
         details = tuple(item.to_dict() for item in error.detail)
-        messages = [str(d.get("msg", "")) for d in details if d.get("msg")]
-        return "ValidationError", "; ".join(messages) or "the model rejected the input", details
+        return "ValidationError", _messages(list(details)) or "the model rejected the input", details
+    if isinstance(error, str) and error.strip():
+        return _NO_NAME, error, ()
     if isinstance(error, Mapping):
-        return str(error.get("name", "Error")), str(error.get("message", error)), ()
-    return "UnknownError", "the generation failed without an error description", ()
+        message = _text(error.get("message")) or _messages(error.get("detail"))
+        if message is None:
+            message = json.dumps(error, default=str) if error else _NO_MESSAGE
+        return _text(error.get("name")) or _NO_NAME, message, ()
+    return _NO_NAME, _NO_MESSAGE, ()
+
+
+def _implied_phase(parsed: VideoGeneration) -> Phase | None:
+    """What an answer with a status this client does not know says by itself: an error means it failed, a
+    video URL that it is done; neither, ``None`` (keep waiting)."""
+    from aiml_api_client.types import Unset  # noqa: PLC0415
+
+    error: object = None if isinstance(parsed.error, Unset) else parsed.error  # or raw JSON, when unparsed
+    if error not in (None, {}, ""):
+        return "failed"
+    if video_url(None if isinstance(parsed.video, Unset) else parsed.video) is not None:
+        return "completed"
+    return None
 
 
 class IncompleteAnswer(ValueError):
@@ -127,8 +176,15 @@ def _redacted(value: object, redact: Callable[[str], str]) -> Any:
     return value
 
 
-def to_state(parsed: VideoGeneration, redact: Callable[[str], str] = str) -> GenerationState:
-    """The typed state of one status response; IncompleteAnswer for a completed job without a video URL.
+def to_state(parsed: VideoGeneration, generation_id: str, redact: Callable[[str], str] = str) -> GenerationState:
+    """The typed state of one status response about ``generation_id``; IncompleteAnswer for a completed job
+    without a video URL.
+
+    The state carries ``generation_id`` as asked, not the answer's ``id``: the API may send an id as a JSON
+    number (which would come back as an int, and be rounded by many JSON readers) or in another form.
+
+    A status this client does not know (compared without case) is judged by the answer itself: an error
+    means failed, a video URL completed, neither keeps waiting (``Pending(known=False)``).
 
     Every text the server chose (the status, an error's name, message and details) passes through
     ``redact`` and is made one line: a message echoing the request must not show the key, and a message
@@ -136,21 +192,23 @@ def to_state(parsed: VideoGeneration, redact: Callable[[str], str] = str) -> Gen
     status = _line(str(parsed.status), redact)
     phase = phase_of(status)
     if phase is None:
-        return Pending(id=parsed.id, status=status, known=False)
+        phase = _implied_phase(parsed)
+        if phase is None:
+            return Pending(id=generation_id, status=status, known=False)
     match phase:
         case "pending":
-            return Pending(id=parsed.id, status=status)
+            return Pending(id=generation_id, status=status)
         case "completed":
             from aiml_api_client.types import Unset  # noqa: PLC0415
 
             url = video_url(None if isinstance(parsed.video, Unset) else parsed.video)
             if url is None:
                 raise IncompleteAnswer(f"status {status!r} but no video URL")
-            return Completed(id=parsed.id, status=status, video_url=url, usage=usage_of(parsed.meta))
+            return Completed(id=generation_id, status=status, video_url=url, usage=usage_of(parsed.meta))
         case "failed":
             name, message, details = error_of(parsed.error)
             return Failed(
-                id=parsed.id,
+                id=generation_id,
                 status=status,
                 error_name=_line(name, redact),
                 error_message=_line(message, redact),

@@ -62,10 +62,12 @@ def test_video_url_in_every_live_form(make: Make, video: object) -> None:
         ({"credits_used": 12}, Usage(credits_used=12.0)),
         ({"tokens_used": 5}, Usage(tokens_used=5.0)),
         ({"usd_spent": 0.25}, Usage(usd_spent=0.25)),
+        ({"credits_used": "400000", "usd_spent": "0.2"}, Usage(credits_used=400000.0, usd_spent=0.2)),  # as text
+        ({"credits_used": "lots", "tokens_used": -3, "usd_spent": True}, Usage()),  # not an amount: unknown
     ],
 )
-def test_usage_in_every_documented_form(make: Make, usage: dict[str, float], expected: Usage) -> None:
-    """credits_used, tokens_used (older models) or usd_spent (newer ones)."""
+def test_usage_in_every_documented_form(make: Make, usage: dict[str, object], expected: Usage) -> None:
+    """credits_used, tokens_used (older models) or usd_spent (newer ones), as numbers or numeric strings."""
     state = make(FakeAPI(gets=[job("completed", video={"url": URL}, meta={"usage": usage})]))("get", "gen-1")
     assert expected == state.usage
 
@@ -142,6 +144,16 @@ def test_iter_status_yields_every_state_and_ends_on_the_terminal_one(make: Make)
             "no face detected",
         ),
         (None, "UnknownError", "the generation failed without an error description"),
+        # looser than the schema: null or non-text fields, a bare string, a detail string, an unknown shape
+        (
+            {"name": "FaceDetectionError", "message": None},
+            "FaceDetectionError",
+            "the generation failed without an error description",
+        ),
+        ({"name": None, "message": 42}, "UnknownError", "42"),
+        ("Face detection failed", "UnknownError", "Face detection failed"),
+        ({"detail": "Face not detected"}, "UnknownError", "Face not detected"),
+        ({"code": 7}, "UnknownError", '{"code": 7}'),
     ],
 )
 def test_a_failed_generation_raises_with_its_id_and_reason(make: Make, error: object, name: str, message: str) -> None:
@@ -150,6 +162,42 @@ def test_a_failed_generation_raises_with_its_id_and_reason(make: Make, error: ob
     with pytest.raises(GenerationFailedError) as info:
         make(api)("wait", "gen-1")
     assert ("gen-1", name, message) == (info.value.generation_id, info.value.error_name, info.value.error_message)
+
+
+@pytest.mark.parametrize("status", ["Completed", "SUCCEEDED", " completed "])
+def test_a_terminal_status_in_another_case_is_completed(make: Make, status: str) -> None:
+    """Statuses are matched whatever their case: "Completed" is done, not an unknown status to wait out."""
+    api = FakeAPI(gets=[job(status, video={"url": URL})])
+    assert Completed(id="gen-1", status=status.strip(), video_url=URL) == make(api)("wait", "gen-1")
+    assert 1 == api.count("GET")
+
+
+@pytest.mark.parametrize("status", ["Error", "failed", "FAILURE"])
+def test_a_failure_under_another_status_name_raises_at_once(make: Make, status: str) -> None:
+    """ "Error" matches "error"; an unknown status carrying an error is a failure, not a wait until the deadline."""
+    api = FakeAPI(gets=[job(status, error={"name": "ModelError", "message": "out of memory"})])
+    with pytest.raises(GenerationFailedError) as info:
+        make(api)("wait", "gen-1")
+    assert ("gen-1", "ModelError", "out of memory", 1) == (
+        info.value.generation_id,
+        info.value.error_name,
+        info.value.error_message,
+        api.count("GET"),
+    )
+
+
+def test_an_unknown_status_with_a_video_url_is_completed(make: Make) -> None:
+    """An unknown status whose answer carries the video: done, and downloadable."""
+    state = make(FakeAPI(gets=[job("finished", video=[URL])]))("get", "gen-1")
+    assert Completed(id="gen-1", status="finished", video_url=URL) == state
+
+
+def test_an_id_answered_as_a_json_number_stays_the_string_asked_for(make: Make) -> None:
+    """A long numeric id sent back as a JSON number: the state keeps the id as asked (a string), so it equals
+    the submitted one and prints exactly (as a float it would round: 9007199254740993123 -> ...3000)."""
+    api = FakeAPI(gets=[httpx.Response(200, json={"id": 9007199254740993123, "status": "queued"}), done()])
+    states = make(api).states("9007199254740993123")
+    assert ["9007199254740993123"] * 2 == [state.id for state in states]
 
 
 def test_completed_without_a_video_url_is_an_incomplete_answer(make: Make) -> None:
