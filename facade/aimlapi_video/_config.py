@@ -7,6 +7,7 @@ requests for the API host, and is refused over plain http unless that host is lo
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import json
 import os
@@ -83,12 +84,19 @@ class BearerAuth(httpx.Auth):
     def __init__(self, key: str, api_host: str) -> None:
         self._header = f"Bearer {key}"
         self._host = api_host.lower()
-        # The key as a server may echo it: raw, JSON-escaped (with or without "\/"), or percent-encoded.
+        # The key as a server may echo it: raw, JSON-escaped (with or without "\/"), percent-encoded, or in
+        # Base64 (alone or as the whole header), its last characters dropped, as they depend on what follows.
         escaped = json.dumps(key)[1:-1]
         forms = {key, escaped, key.replace("/", "\\/"), escaped.replace("/", "\\/"), quote(key, safe="")}
+        if len(key) >= _WORDLIKE_KEY:
+            for text in (key, self._header):
+                encoded = base64.b64encode(text.encode()).decode()[:-4]
+                forms |= {encoded, encoded.replace("+", "-").replace("/", "_")}
         pattern = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
         if len(key) < _WORDLIKE_KEY:  # a short key (tests, emulators) could sit inside a word: "ted" in "completed"
             pattern = f"(?<![A-Za-z0-9])(?:{pattern})(?![A-Za-z0-9])"
+        elif len(key) >= 2 * _WORDLIKE_KEY:  # and a long one also cut short: its first 16 characters, and on
+            pattern = f"{pattern}|{re.escape(key[:_WORDLIKE_KEY])}[A-Za-z0-9_+/=-]*"
         self._forms = re.compile(pattern)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:

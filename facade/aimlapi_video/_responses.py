@@ -7,6 +7,7 @@ the API answer HTML pages instead, and both must end up as one readable line.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
 
@@ -39,33 +40,57 @@ def _reason(status_code: int) -> str:
         return "error"
 
 
+#: Control characters a server's text must not bring to a terminal or a log (escape sequences, NULs); line
+#: breaks and tabs are folded to spaces by one_line instead.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def one_line(text: str) -> str:
-    """Server text as one line of at most 300 characters (API error messages and job states alike)."""
-    text = " ".join(text.split())
+    """Server text as one line of at most 300 characters, without control characters (API error messages and
+    job states alike)."""
+    text = " ".join(_CONTROLS.sub("", text).split())
     return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 3] + "..."
+
+
+def server_text(value: object) -> str | None:
+    """A text the server chose, as text: a non-blank string, or a number as written; else ``None``."""
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def detail_messages(detail: object) -> str | None:
+    """The ``msg`` of each ``{loc, msg, type}`` item of a validation error's ``detail`` (or of each string in
+    it, or ``detail`` itself if it is text), joined by "; "; ``None`` if there is none."""
+    items = detail if isinstance(detail, list) else [detail]
+    found = [text for item in items if (text := server_text(item.get("msg") if isinstance(item, Mapping) else item))]
+    return "; ".join(found) or None
 
 
 def error_message(content: bytes, status_code: int, redact: Callable[[str], str] = str) -> tuple[str, str | None]:
     """``(message, request_id)`` from an error body in the documented shape, or a readable fallback.
 
-    ``redact`` runs on the whole body first: shortening first could cut an echoed key in two, and a half key
-    would no longer match.
+    The body is decoded as JSON first (UTF-8, -16 or -32, escapes resolved), then ``redact`` runs on each text
+    taken from it, before shortening: a key echoed with a JSON escape is whole only once decoded, and
+    shortening first could cut it in two.
     """
-    text = redact(content.decode("utf-8", "replace"))
     try:
-        body = json.loads(text)
+        body = json.loads(content)
     except ValueError:
         body = None
     if isinstance(body, Mapping):
         raw = body.get("message", body.get("error", body.get("detail")))
-        if isinstance(raw, list):
-            raw = "; ".join(str(item) for item in raw)
-        elif isinstance(raw, Mapping):
-            raw = raw.get("message", json.dumps(raw))
-        request_id = body.get("requestId")
-        message = one_line(str(raw)) if raw not in (None, "") else _reason(status_code)
-        return message, str(request_id) if request_id is not None else None
-    text = text.strip()
+        if isinstance(raw, Mapping):  # {"error": {"message": ...}}
+            raw = raw.get("message", raw)
+        text = server_text(raw) or detail_messages(raw)
+        if text is None and raw not in (None, "", [], {}):
+            text = json.dumps(raw, default=str, ensure_ascii=False)
+        request_id = server_text(body.get("requestId"))
+        message = one_line(redact(text)) if text else _reason(status_code)
+        return message, one_line(redact(request_id)) if request_id is not None else None
+    text = redact(content.decode("utf-8", "replace")).strip()
     if text.lower().startswith(("<!doctype", "<html")) or not text:
         return f"{_reason(status_code)} (a non-JSON page from a gateway)", None
     return one_line(text), None

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal, assert_never, cast, get_args
 import attrs
 
 from ._models import Completed, Failed, GenerationState, KnownStatus, Pending, Usage
-from ._responses import one_line
+from ._responses import detail_messages, one_line, server_text
 
 if TYPE_CHECKING:
     from aiml_api_client.models import VideoGeneration
@@ -102,26 +102,6 @@ def usage_of(meta: object) -> Usage:
 _NO_NAME, _NO_MESSAGE = "UnknownError", "the generation failed without an error description"
 
 
-def _text(value: object) -> str | None:
-    """A text the server chose, as text: a non-blank string, or a number as written; else ``None``."""
-    if isinstance(value, str):
-        return value if value.strip() else None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-def _messages(detail: object) -> str | None:
-    """The ``msg`` of each ``{loc, msg, type}`` item of a ``detail`` list (or ``detail`` itself, if text)."""
-    items = detail if isinstance(detail, list) else [detail]
-    found = [
-        text
-        for item in items
-        if (text := _text(item.get("msg") if isinstance(item, Mapping) else item if isinstance(item, str) else None))
-    ]
-    return "; ".join(found) or None
-
-
 def error_of(error: object) -> tuple[str, str, tuple[Mapping[str, Any], ...]]:
     """``(name, message, details)`` from ``{name, message}``, ``{detail: [...]}``, a bare string, or nothing
     usable. A name or message that is null or not text (the live API is looser than its schema) is replaced
@@ -129,17 +109,17 @@ def error_of(error: object) -> tuple[str, str, tuple[Mapping[str, Any], ...]]:
     from aiml_api_client.models import VideoGenerationError, VideoGenerationErrorDetail  # noqa: PLC0415
 
     if isinstance(error, VideoGenerationError):
-        return _text(error.name) or _NO_NAME, _text(error.message) or _NO_MESSAGE, ()
+        return server_text(error.name) or _NO_NAME, server_text(error.message) or _NO_MESSAGE, ()
     if isinstance(error, VideoGenerationErrorDetail):
         details = tuple(item.to_dict() for item in error.detail)
-        return "ValidationError", _messages(list(details)) or "the model rejected the input", details
+        return "ValidationError", detail_messages(list(details)) or "the model rejected the input", details
     if isinstance(error, str) and error.strip():
         return _NO_NAME, error, ()
     if isinstance(error, Mapping):
-        message = _text(error.get("message")) or _messages(error.get("detail"))
+        message = server_text(error.get("message")) or detail_messages(error.get("detail"))
         if message is None:
             message = json.dumps(error, default=str) if error else _NO_MESSAGE
-        return _text(error.get("name")) or _NO_NAME, message, ()
+        return server_text(error.get("name")) or _NO_NAME, message, ()
     return _NO_NAME, _NO_MESSAGE, ()
 
 

@@ -18,6 +18,7 @@ import pytest
 
 from aimlapi_video import (
     AIMLAPIError,
+    APIError,
     AuthenticationError,
     DownloadProgress,
     GenerationResult,
@@ -446,6 +447,55 @@ def test_a_key_echoed_in_an_encoded_form_is_redacted(make: Make, echo: str) -> N
         make(FakeAPI(gets=[body]), api_key=key)("get", "gen-1")
     assert "invalid token: Bearer <redacted>" == info.value.message
     assert "dEf" not in exception_text(info.value)
+
+
+def _escaped_first_char(key: str) -> str:
+    return f"\\u{ord(key[0]):04x}{key[1:]}"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        ('{"message": "invalid token: Bearer ' + _escaped_first_char(KEY) + '"}').encode(),  # a JSON escape
+        ('{"message": "invalid token: Bearer ' + KEY + '"}').encode("utf-16"),  # another JSON encoding
+        ('{"message": "invalid token: ' + base64.b64encode(f"Bearer {KEY}".encode()).decode() + '"}').encode(),
+        ('{"message": "invalid token: ' + base64.b64encode(KEY.encode()).decode() + '"}').encode(),
+    ],
+    ids=["json-unicode-escape", "utf-16", "base64-header", "base64-key"],
+)
+def test_a_key_echoed_in_any_json_or_base64_form_is_redacted(make: Make, body: bytes) -> None:
+    """The body is decoded as JSON before redaction, so an escaped or UTF-16 echo is the key itself again; a
+    Base64 echo (of the key, or of the whole header) is matched too."""
+    with pytest.raises(AuthenticationError) as info:
+        make(FakeAPI(gets=[httpx.Response(401, content=body)]))("get", "gen-1")
+    assert info.value.message.startswith("invalid token: ")
+    assert "<redacted>" in info.value.message
+    assert_no_key(exception_text(info.value))
+    encoded = base64.b64encode(KEY.encode()).decode()
+    assert encoded[:16] not in exception_text(info.value)
+
+
+def test_a_long_key_cut_short_by_the_server_is_still_redacted() -> None:
+    """A server that shortens what it echoes keeps the key's start: 16 characters or more of it are removed."""
+    key = "sk-live-0123456789abcdef0123456789abcdef"
+    auth = BearerAuth(key, "api.example.com")
+    assert "invalid key <redacted>..." == auth.redact(f"invalid key {key[:30]}...")
+
+
+def test_control_characters_in_a_server_message_are_removed(make: Make) -> None:
+    """An error message is shown on a terminal: escape sequences and NULs from the server are dropped."""
+    body = httpx.Response(400, json={"message": "bad\x1b[2J\x1b]0;pwned\x07 input\x00 here"})
+    with pytest.raises(APIError) as info:
+        make(FakeAPI(gets=[body]))("get", "gen-1")
+    assert "bad[2J]0;pwned input here" == info.value.message
+
+
+def test_a_validation_error_lists_its_messages(make: Make) -> None:
+    """A 422 in the {detail: [{loc, msg, type}]} shape reads as its messages, not as a Python repr."""
+    detail = [{"loc": ["body", "prompt"], "msg": "field required", "type": "missing"}, {"msg": "seed too big"}]
+    with pytest.raises(APIError) as info:
+        make(FakeAPI(gets=[httpx.Response(422, json={"detail": detail})]))("get", "gen-1")
+    assert "field required; seed too big" == info.value.message
 
 
 def test_a_failed_jobs_message_that_echoes_the_key_is_redacted(make: Make, caplog: pytest.LogCaptureFixture) -> None:
