@@ -75,6 +75,7 @@ class AsyncVideoClient(ClientBase):
             timeout=self._timeout,
             transport=transport,
             verify=self._verify(transport),
+            trust_env=self._trust_env(),
             limits=LIMITS,
             headers={"User-Agent": user_agent()},
             event_hooks=ASYNC_HOOKS,

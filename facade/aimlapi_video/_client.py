@@ -72,6 +72,7 @@ class VideoClient(ClientBase):
             timeout=self._timeout,
             transport=transport,
             verify=self._verify(transport),
+            trust_env=self._trust_env(),
             limits=LIMITS,
             headers={"User-Agent": user_agent()},
             event_hooks=HOOKS,

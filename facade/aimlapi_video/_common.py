@@ -151,6 +151,11 @@ class ClientBase:
         """
         return True if transport is not None else self._tls()
 
+    def _trust_env(self) -> bool:
+        """Whether the API pool honours the environment's proxies (and its other settings): not for a plain-http
+        API (only loopback is allowed one, an emulator), whose key would travel to the proxy in clear text."""
+        return urlsplit(self._base_url).scheme == "https"
+
     def _tls(self) -> ssl.SSLContext:
         """The client's verifying TLS context, made at first use."""
         if self._tls_context is None:

@@ -12,7 +12,7 @@ import pytest
 
 from aimlapi_video import AuthenticationError, Completed, Pending, Usage
 from aimlapi_video.testing import Counters, Fault, IdStyle, JobPlan, Scenario, StatusStyle, UsageStyle, VideoStyle
-from tests.e2e.harness import PNG, PROMPT, VIDEO_PREFIX, Start
+from tests.e2e.harness import PNG, PROMPT, VIDEO_PREFIX, Start, closed_port
 
 CREDITS = 210_000  # JobPlan's default credits_used
 #: What the emulator's answers cost, as the live API reports it: in the body (in one unit or another) and, in
@@ -140,3 +140,19 @@ def test_the_api_key_never_reaches_the_video_host(start: Start, tmp_path: Path) 
     assert {f"Bearer {key}"} == {r.headers.get("authorization") for r in api}
     assert [None, None] == [r.headers.get("authorization") for r in videos]
     assert not any(key in value for r in videos for value in r.headers.values())
+
+
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy", "ALL_PROXY"])
+def test_a_loopback_api_is_not_reached_through_a_proxy_from_the_environment(
+    start: Start, monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    """With a proxy in the environment, a loopback http API (an emulator) would have its key sent to that proxy
+    in clear text; the API pool ignores the environment's proxies for a plain-http API, so the request goes to
+    the emulator itself (were the proxy used, it would fail: nothing listens there)."""
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(variable, f"http://127.0.0.1:{closed_port()}")
+    live = start()
+    job = live("submit", PNG, PROMPT)
+    [post] = live.api_requests()
+    assert (job.id, f"Bearer {live.fake.api_key}") == (live.fake.jobs[0].id, post.headers["authorization"])
