@@ -30,9 +30,9 @@ from ._request import DEFAULT_DURATION
 class VideoClient(ClientBase):
     """Synchronous client. Use as a context manager so its connections are closed.
 
-    ``api_key`` defaults to ``AIMLAPI_API_KEY`` (else ``AIML_API_KEY``); ``base_url`` to ``AIMLAPI_BASE_URL``
-    (else https://api.aimlapi.com). ``transport``, ``video_transport``, ``clock`` and ``sleep`` are seams for
-    tests and emulators.
+    ``api_key`` defaults to ``AIMLAPI_API_KEY`` (else ``AIML_API_KEY``, else ``AIMLAPI_KEY``); ``base_url``
+    to ``AIMLAPI_BASE_URL`` (else https://api.aimlapi.com). ``transport``, ``video_transport``, ``clock`` and
+    ``sleep`` are seams for tests and emulators.
     """
 
     def __init__(

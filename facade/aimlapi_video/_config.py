@@ -1,8 +1,8 @@
 """Where the API key and base URL come from, and how the key travels without ever being shown.
 
 The key is read only from the ``api_key`` argument or the environment (``AIMLAPI_API_KEY``, then
-``AIML_API_KEY``). It lives inside a :class:`BearerAuth` whose ``repr`` is redacted, is attached only to
-requests for the API host, and is refused over plain http unless that host is loopback.
+``AIML_API_KEY``, then ``AIMLAPI_KEY``). It lives inside a :class:`BearerAuth` whose ``repr`` is redacted, is
+attached only to requests for the API host, and is refused over plain http unless that host is loopback.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ import httpx
 from ._errors import InvalidInputError
 
 DEFAULT_BASE_URL = "https://api.aimlapi.com"
-KEY_ENV_VARS = ("AIMLAPI_API_KEY", "AIML_API_KEY")
+KEY_ENV_VARS = ("AIMLAPI_API_KEY", "AIML_API_KEY", "AIMLAPI_KEY")  # the vendor SDK reads two; the docs show the third
+KEY_ENV_HINT = f"{KEY_ENV_VARS[0]} (or {', '.join(KEY_ENV_VARS[1:])})"
 BASE_URL_ENV_VAR = "AIMLAPI_BASE_URL"
 
 #: Every request has explicit limits. Writes allow a 10 MB image as base64 on a slow uplink.
@@ -28,9 +29,10 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=120.0, pool=30.0)
 
 
 def is_loopback(host: str) -> bool:
-    """True for ``localhost`` and addresses in 127.0.0.0/8 or ``::1``."""
+    """True for ``localhost`` and addresses in 127.0.0.0/8 or ``::1``. Not for other names under
+    ``.localhost``: most resolvers ask DNS for them, whose answer could point anywhere."""
     host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
+    if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -42,6 +44,9 @@ def resolve_base_url(base_url: str | None, environ: Mapping[str, str] = os.envir
     """The API base URL from the argument, ``AIMLAPI_BASE_URL`` or the default; http only to loopback."""
     url = (base_url or environ.get(BASE_URL_ENV_VAR) or DEFAULT_BASE_URL).rstrip("/")
     parts = urlsplit(url)
+    if "@" in parts.netloc:  # a user name or password would be logged, journalled and shown with the URL
+        shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+        raise InvalidInputError("base_url", f"{shown!r} must not carry a user name or password (the key is sent apart)")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidInputError("base_url", f"{url!r} is not an http(s) URL with a host")
     if parts.scheme == "http" and not is_loopback(parts.hostname):
@@ -62,7 +67,7 @@ def resolve_api_key(api_key: str | None, environ: Mapping[str, str] = os.environ
                 api_key, source = environ[var], var
                 break
     if api_key is None:
-        raise InvalidInputError("api_key", f"no API key: pass api_key= or set {' or '.join(KEY_ENV_VARS)}")
+        raise InvalidInputError("api_key", f"no API key: pass api_key= or set {KEY_ENV_HINT}")
     key = api_key.strip()
     if not key:
         raise InvalidInputError(source, "the API key is empty")

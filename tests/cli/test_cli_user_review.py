@@ -177,7 +177,9 @@ def test_a_key_file_with_two_lines_names_the_key_not_an_argument(cli: Cli, fake:
 
 def test_no_key_says_how_to_give_one_on_the_command_line(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
     result = cli.run(fake, "submit", str(png), "-p", PROMPT, api_key=None)
-    assert "error: no API key: use --api-key-file or set AIMLAPI_API_KEY or AIML_API_KEY" == error_line(result)
+    assert "error: no API key: use --api-key-file or set AIMLAPI_API_KEY (or AIML_API_KEY, AIMLAPI_KEY)" == error_line(
+        result
+    )
 
 
 def options(base_url: str | None = None, api_key_file: Path | None = None) -> Options:

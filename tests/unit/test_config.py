@@ -72,6 +72,7 @@ def test_trailing_slashes_are_stripped(given: str, expected: str) -> None:
         "http://10.0.0.5:8000",
         "http://localhost.example.com",
         "http://127.0.0.1.nip.io",
+        "http://emulator.localhost:9000",  # resolved through DNS by most systems: it could point anywhere
     ],
 )
 def test_unusable_or_insecure_base_urls_are_refused(url: str) -> None:
@@ -80,6 +81,27 @@ def test_unusable_or_insecure_base_urls_are_refused(url: str) -> None:
         resolve_base_url(url, {})
     assert "base_url" == info.value.name
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://user:s3cret-pass@api.example.com/", "https://api.example.com"),
+        ("http://sk-0123456789abcdef@127.0.0.1:8123", "http://127.0.0.1:8123"),
+        ("ftp://u:sk-0123456789abcdef@h", "ftp://h"),
+    ],
+)
+def test_a_base_url_with_credentials_is_refused_without_showing_them(url: str, shown: str) -> None:
+    """A user name or password in the URL would be logged, journalled and printed with it: refused, and the
+    error shows the URL without them."""
+    with pytest.raises(InvalidInputError) as info:
+        resolve_base_url(url, {})
+    assert ("base_url", f"{shown!r} must not carry a user name or password (the key is sent apart)") == (
+        info.value.name,
+        info.value.reason,
+    )
+    assert "s3cret" not in str(info.value)
+    assert "sk-0123" not in str(info.value)
 
 
 def test_an_insecure_url_from_the_environment_is_refused_too() -> None:
@@ -96,7 +118,6 @@ def test_an_insecure_url_from_the_environment_is_refused_too() -> None:
         "http://127.0.0.1:8000",
         "http://127.8.9.10",
         "http://[::1]:8000",
-        "http://emulator.localhost:9000",
         "https://api.example.com",
     ],
 )
@@ -110,7 +131,7 @@ def test_https_and_loopback_http_are_allowed(url: str) -> None:
 
 @pytest.mark.parametrize(
     "host",
-    ["localhost", "LOCALHOST", "app.localhost", "127.0.0.1", "127.255.255.254", "::1", "[::1]", "0:0:0:0:0:0:0:1"],
+    ["localhost", "LOCALHOST", "127.0.0.1", "127.255.255.254", "::1", "[::1]", "0:0:0:0:0:0:0:1"],
 )
 def test_loopback_hosts(host: str) -> None:
     """localhost, 127.0.0.0/8 and ::1, in any spelling."""
@@ -131,6 +152,7 @@ def test_loopback_hosts(host: str) -> None:
         "128.0.0.1",
         "127.0.0.1.nip.io",
         "::ffff:8.8.8.8",
+        "app.localhost",
     ],
 )
 def test_non_loopback_hosts(host: str) -> None:
@@ -148,11 +170,14 @@ def test_non_loopback_hosts(host: str) -> None:
         (None, {"AIMLAPI_API_KEY": "a", "AIML_API_KEY": "b"}, "a"),
         (None, {"AIML_API_KEY": "b"}, "b"),
         (None, {"AIMLAPI_API_KEY": "", "AIML_API_KEY": "b"}, "b"),
+        (None, {"AIMLAPI_KEY": "c"}, "c"),  # the name the docs also show
+        (None, {"AIML_API_KEY": "b", "AIMLAPI_KEY": "c"}, "b"),
         ("  padded\n", {}, "padded"),
     ],
 )
 def test_resolve_api_key(argument: str | None, env: dict[str, str], expected: str) -> None:
-    """Argument, then AIMLAPI_API_KEY, then AIML_API_KEY; surrounding whitespace (a pasted newline) trimmed."""
+    """Argument, then AIMLAPI_API_KEY, then AIML_API_KEY, then AIMLAPI_KEY; surrounding whitespace (a pasted
+    newline) trimmed."""
     assert expected == resolve_api_key(argument, env)
 
 

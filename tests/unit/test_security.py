@@ -328,6 +328,7 @@ def no_key_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     """Neither key variable is set."""
     monkeypatch.delenv("AIMLAPI_API_KEY", raising=False)
     monkeypatch.delenv("AIML_API_KEY", raising=False)
+    monkeypatch.delenv("AIMLAPI_KEY", raising=False)
     return monkeypatch
 
 

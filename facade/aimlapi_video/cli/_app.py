@@ -144,7 +144,7 @@ def _dry_run(opts: Options, image: str, prompt: str, options: dict[str, Any], ca
 def cli() -> None:
     """Turn a still image and a prompt into a short MP4 with the AI/ML API.
 
-    The key comes from AIMLAPI_API_KEY (or AIML_API_KEY) or --api-key-file, never from the command line.
+    The key comes from AIMLAPI_API_KEY (or AIML_API_KEY, AIMLAPI_KEY) or --api-key-file, never from the command line.
     """
 
 

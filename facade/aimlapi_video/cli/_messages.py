@@ -6,6 +6,8 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING
 
+from .._config import KEY_ENV_HINT
+
 if TYPE_CHECKING:
     from ._runtime import Options
 
@@ -41,7 +43,7 @@ _ARGUMENTS = {
 #: And its refusals end with advice for a Python caller; here, what to type instead. Only the library's own
 #: reasons are reworded (never a server's text, nor a name the user typed), and only at their end.
 _ADVICE = {
-    "pass api_key= or set AIMLAPI_API_KEY or AIML_API_KEY": "use --api-key-file or set AIMLAPI_API_KEY or AIML_API_KEY",
+    f"pass api_key= or set {KEY_ENV_HINT}": f"use --api-key-file or set {KEY_ENV_HINT}",
     "has its own argument; pass it by name instead": "is set by the command's own options and arguments, not --extra",
     "the client's max_image_bytes= raises it, or pass an https URL instead": (
         "--max-image-mb raises it, or pass an https URL instead"
