@@ -175,6 +175,19 @@ def test_a_key_file_with_two_lines_names_the_key_not_an_argument(cli: Cli, fake:
     assert "api_key" not in result.stderr
 
 
+def test_a_key_given_to_api_key_file_by_mistake_is_not_echoed(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
+    """``--api-key-file sk-...`` (the key instead of a path): the error says what the option takes, and the
+    value, which may be the key, is shown nowhere (nor in --json)."""
+    secret = "sk-0123456789abcdef0123456789abcdef"
+    result = cli.run(fake, "submit", str(png), "-p", PROMPT, "--api-key-file", secret, "--json", api_key=None)
+    assert 2 == result.returncode
+    assert (
+        "--api-key-file: no such file (the option takes the path of a file holding the key, not the key)"
+        == (json.loads(result.stdout)["error"])
+    )
+    assert secret not in result.stdout + result.stderr
+
+
 def test_no_key_says_how_to_give_one_on_the_command_line(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
     result = cli.run(fake, "submit", str(png), "-p", PROMPT, api_key=None)
     assert "error: no API key: use --api-key-file or set AIMLAPI_API_KEY (or AIML_API_KEY, AIMLAPI_KEY)" == error_line(

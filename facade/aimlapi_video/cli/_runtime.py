@@ -111,6 +111,10 @@ class Options:
 
         try:
             text = self.api_key_file.read_text(encoding="utf-8")
+        except FileNotFoundError:  # the path is not shown: it may be the key itself, given by mistake
+            raise InvalidInputError(
+                "--api-key-file", "no such file (the option takes the path of a file holding the key, not the key)"
+            ) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise InvalidInputError("--api-key-file", f"cannot read {self.api_key_file}: {exc}") from None
         if self.api_key_file.stat().st_mode & 0o077:  # shown whatever the log level: it is about the secret
