@@ -10,8 +10,10 @@ from __future__ import annotations
 import base64
 import ipaddress
 import json
+import logging
 import os
 import re
+import weakref
 from collections.abc import Generator, Mapping
 from urllib.parse import quote, urlsplit
 
@@ -81,6 +83,42 @@ def resolve_api_key(api_key: str | None, environ: Mapping[str, str] = os.environ
 _WORDLIKE_KEY = 16
 
 
+class _KeyFilter(logging.Filter):
+    """Takes every live client's key out of the HTTP libraries' log records.
+
+    httpcore's debug lines show each answer's headers as received; a server or gateway echoing the token (in
+    ``WWW-Authenticate``, say) would put the key in a ``--debug`` log. Only records that are emitted pass
+    here, so this costs nothing unless debug logging is on.
+    """
+
+    #: The loggers that write records (a filter on a parent logger is not applied to its children's).
+    LOGGERS = ("httpx", "httpcore.connection", "httpcore.http11", "httpcore.http2", "httpcore.proxy")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.auths: weakref.WeakSet[BearerAuth] = weakref.WeakSet()
+
+    def watch(self, auth: BearerAuth) -> None:
+        if not self.auths:  # installed with the first client, not at import
+            for name in self.LOGGERS:
+                logger = logging.getLogger(name)
+                if self not in logger.filters:
+                    logger.addFilter(self)
+        self.auths.add(auth)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = message
+        for auth in list(self.auths):
+            clean = auth.redact(clean)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+_KEY_FILTER = _KeyFilter()
+
+
 class BearerAuth(httpx.Auth):
     """Adds ``Authorization: Bearer <key>`` to requests for the API host only; never shows the key."""
 
@@ -103,6 +141,7 @@ class BearerAuth(httpx.Auth):
         elif len(key) >= 2 * _WORDLIKE_KEY:  # and a long one also cut short: its first 16 characters, and on
             pattern = f"{pattern}|{re.escape(key[:_WORDLIKE_KEY])}[A-Za-z0-9_+/=-]*"
         self._forms = re.compile(pattern)
+        _KEY_FILTER.watch(self)
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         """Attach the key only when the request goes to the API host over https or to loopback."""

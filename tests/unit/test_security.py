@@ -499,6 +499,23 @@ def test_a_validation_error_lists_its_messages(make: Make) -> None:
     assert "field required; seed too big" == info.value.message
 
 
+@pytest.mark.parametrize("logger", ["httpcore.http11", "httpcore.connection", "httpx"])
+def test_the_http_libraries_debug_logs_never_show_the_key(
+    make: Make, caplog: pytest.LogCaptureFixture, logger: str
+) -> None:
+    """httpcore logs each answer's headers at debug level, as received: a header echoing the token (here as
+    httpcore would log it) reaches the log with the key taken out, while a client is alive."""
+    make(FakeAPI())
+    caplog.set_level(logging.DEBUG)
+    logging.getLogger(logger).debug(
+        "receive_response_headers.complete return_value=%r",
+        (b"HTTP/1.1", 401, b"Unauthorized", [(b"WWW-Authenticate", f'Bearer token="{KEY}"'.encode())]),
+    )
+    [record] = [r for r in caplog.records if r.name == logger]
+    assert_no_key(record.getMessage())
+    assert 'token="<redacted>"' in record.getMessage()
+
+
 def test_a_failed_jobs_message_that_echoes_the_key_is_redacted(make: Make, caplog: pytest.LogCaptureFixture) -> None:
     """A job's error text comes from the server like an API error's: the key is removed from it too."""
     failed = job(
