@@ -16,7 +16,7 @@ import httpx
 
 from ._engine import Action, Create, Emit, Fetch, Steps
 from ._models import GenerationState
-from ._responses import UNREADABLE, UnreadableAnswer
+from ._responses import UNREADABLE, UnreadableAnswer, salvage_id
 
 T = TypeVar("T")
 
@@ -127,7 +127,9 @@ ASYNC_HOOKS: dict[str, list[Callable[..., Any]]] = {"request": [_aon_request], "
 
 @contextlib.contextmanager
 def calling(action: Create | Fetch, clock: Callable[[], float], started: float | None = None) -> Iterator[None]:
-    """Run one API call with its ``_Call``; a body the parser refuses becomes ``UnreadableAnswer``.
+    """Run one API call with its ``_Call``; a body the parser refuses becomes ``UnreadableAnswer``, and so does
+    a create answer whose head arrived but whose body broke off (its ``x-inference-id`` header names the
+    generation); an interruption then carries that id out in a note.
 
     A status check with a time limit must end by ``started + time_limit`` (``started`` defaults to now; the
     async client passes the moment it began queueing for a connection), its body included."""
@@ -144,6 +146,15 @@ def calling(action: Create | Fetch, clock: Callable[[], float], started: float |
     except UNREADABLE as exc:
         if call.responses and not isinstance(exc, UnreadableAnswer):
             raise UnreadableAnswer(call.responses[-1], exc) from exc
+        raise
+    except httpx.TransportError as exc:
+        if isinstance(action, Create) and call.responses:  # the paid POST was answered: keep its head
+            raise UnreadableAnswer(call.responses[-1], exc) from exc
+        raise
+    except BaseException as exc:  # Ctrl-C or cancellation while the body was on its way
+        found = salvage_id(b"", call.responses[-1].headers) if isinstance(action, Create) and call.responses else None
+        if found is not None:
+            exc.add_note(f"generation id: {found[0]} (from the answer's headers; its body never arrived)")
         raise
     finally:
         _CALL.reset(token)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import attrs
@@ -47,6 +47,29 @@ def corrupt_gzip(**headers: str) -> Reply:
     """A 200 whose body claims gzip but is not: httpx fails to decode it after the headers arrived."""
     return lambda _: httpx.Response(
         200, stream=httpx.ByteStream(b"not gzip at all"), headers={"Content-Encoding": "gzip", **headers}
+    )
+
+
+class _CutStream(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A body that fails after its first bytes, as a connection that drops (or stalls) mid-body does."""
+
+    def __init__(self, failure: BaseException) -> None:
+        self.failure = failure
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield b'{"id": "gen'
+        raise self.failure
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield b'{"id": "gen'
+        raise self.failure
+
+
+def cut_body(failure: BaseException | None = None, **headers: str) -> Reply:
+    """A 200 whose headers arrive but whose body breaks off (a dropped connection, by default; or ``failure``,
+    e.g. a Ctrl-C while it is read)."""
+    return lambda _: httpx.Response(
+        200, stream=_CutStream(failure or httpx.RemoteProtocolError("peer closed connection")), headers=headers
     )
 
 

@@ -20,7 +20,7 @@ from aimlapi_video import (
     SubmitUncertainError,
 )
 from aimlapi_video._engine import interrupted_request_id
-from tests.unit.harness import PNG, FakeAPI, Reply, Runner, api_error_body, corrupt_gzip, job, too_deep
+from tests.unit.harness import PNG, FakeAPI, Reply, Runner, api_error_body, corrupt_gzip, cut_body, job, too_deep
 
 Make = Callable[..., Runner]
 
@@ -202,7 +202,15 @@ def test_a_non_standard_status_on_submit_is_uncertain_not_a_crash(make: Make) ->
     assert 1 == api.count("POST")
 
 
-@pytest.mark.parametrize("reply", [corrupt_gzip, too_deep], ids=["corrupt gzip", "nested too deep"])
+def _cut_by_timeout(**headers: str) -> Reply:
+    return cut_body(httpx.ReadTimeout("timed out"), **headers)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [corrupt_gzip, too_deep, cut_body, _cut_by_timeout],
+    ids=["corrupt gzip", "nested too deep", "cut after the headers", "stalled after the headers"],
+)
 def test_an_unreadable_body_still_gives_the_id_from_its_header(make: Make, reply: Callable[..., Reply]) -> None:
     """The POST was answered; whatever breaks while reading the body, the x-inference-id header is kept."""
     api = FakeAPI(posts=[reply(**{"x-inference-id": "gen-header"})])
@@ -210,10 +218,25 @@ def test_an_unreadable_body_still_gives_the_id_from_its_header(make: Make, reply
     assert 1 == api.count("POST")
 
 
+def test_a_ctrl_c_while_the_answers_body_arrives_carries_the_id_from_its_header(make: Make, mode: str) -> None:
+    """Interrupted after the POST's answer began (Ctrl-C, or the task's cancellation): the id its head gave
+    goes out with the interruption, beside the request id, so the paid generation can still be followed."""
+    interruption = KeyboardInterrupt() if mode == "sync" else asyncio.CancelledError()
+    api = FakeAPI(posts=[cut_body(interruption, **{"x-inference-id": "gen-header"})])
+    with pytest.raises(type(interruption)) as info:
+        make(api)("submit", PNG, "p")
+    assert "generation id: gen-header (from the answer's headers; its body never arrived)" in info.value.__notes__
+    assert 1 == api.count("POST")
+
+
 @pytest.mark.parametrize(
     ("reply", "reason"),
-    [(corrupt_gzip(), "could not be decoded"), (too_deep(), "nested too deeply")],
-    ids=["corrupt gzip", "nested too deep"],
+    [
+        (corrupt_gzip(), "could not be decoded"),
+        (too_deep(), "nested too deeply"),
+        (cut_body(), "RemoteProtocolError: peer closed connection"),
+    ],
+    ids=["corrupt gzip", "nested too deep", "cut after the headers"],
 )
 def test_an_unreadable_body_without_an_id_is_uncertain(make: Make, reply: Reply, reason: str) -> None:
     """Without the header, the outcome is unknown: SubmitUncertainError naming the cause, never a raw error."""
