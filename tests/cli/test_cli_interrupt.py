@@ -75,7 +75,7 @@ def out(cli: Cli, png: Path) -> Path:
     return videos / "out.mp4"
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["SIGINT", "SIGTERM", "SIGHUP"])
 def test_interrupt_then_resume(
     cli: Cli, slow: FakeAIMLAPI, clock: ManualClock, out: Path, signum: signal.Signals
 ) -> None:
@@ -151,8 +151,11 @@ def slow_post() -> Iterator[FakeAIMLAPI]:
         yield fake
 
 
-def interrupt_during_submit(cli: Cli, fake: FakeAIMLAPI, out: Path, times: int) -> tuple[int, str]:
-    """Start ``generate``, send SIGINT ``times`` times while the paid POST is in flight; exit code and stderr."""
+def interrupt_during_submit(
+    cli: Cli, fake: FakeAIMLAPI, out: Path, times: int, signum: int = signal.SIGINT
+) -> tuple[int, str]:
+    """Start ``generate``, send ``signum`` ``times`` times while the paid POST is in flight; exit code and
+    stderr."""
     image = out.parent.parent / "image.png"
     stdout_path, stderr_path = cli.workdir.parent / "stdout.txt", cli.workdir.parent / "stderr.txt"
     with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
@@ -160,7 +163,7 @@ def interrupt_during_submit(cli: Cli, fake: FakeAIMLAPI, out: Path, times: int) 
         with proc:
             try:
                 wait_until(lambda: fake.counters.jobs_created == 1, "the job to be created (answer pending)")
-                proc.send_signal(signal.SIGINT)
+                proc.send_signal(signum)
                 if times == 2:
                     wait_until(lambda: "interrupt:" in stderr_path.read_text(encoding="utf-8"), "the first SIGINT")
                     proc.send_signal(signal.SIGINT)
@@ -174,11 +177,15 @@ def interrupt_during_submit(cli: Cli, fake: FakeAIMLAPI, out: Path, times: int) 
     return code, err_text
 
 
+@pytest.mark.parametrize(
+    "signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["SIGINT", "SIGTERM", "SIGHUP (terminal closed)"]
+)
 def test_ctrl_c_during_the_paid_post_waits_for_the_id_and_journals_it(
-    cli: Cli, slow_post: FakeAIMLAPI, out: Path
+    cli: Cli, slow_post: FakeAIMLAPI, out: Path, signum: int
 ) -> None:
-    """The first Ctrl-C during submit is held until the id is journalled: exit 130 with a resume command."""
-    code, stderr = interrupt_during_submit(cli, slow_post, out, times=1)
+    """The first Ctrl-C (or kill, or hang-up) during submit is held until the id is journalled: exit 130 with a
+    resume command."""
+    code, stderr = interrupt_during_submit(cli, slow_post, out, times=1, signum=signum)
 
     generation_id = slow_post.jobs[0].id
     assert 130 == code

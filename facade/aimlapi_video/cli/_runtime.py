@@ -196,6 +196,11 @@ def common(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+#: Signals that end a run as Ctrl-C does: SIGTERM (a kill) and, where it exists, SIGHUP (the terminal or the
+#: ssh session closed). Each is an interruption, so a generation's id is journalled and printed, not lost.
+STOP_SIGNALS: tuple[signal.Signals, ...] = (signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else []))
+
+
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -244,7 +249,8 @@ def configure_logging(*, debug: bool, base_url: str | None) -> None:
 def run_command(opts: Options, body: Callable[[], dict[str, Any] | None]) -> NoReturn:
     """Run a command body; print its result (or one error line) and exit with the documented code."""
     configure_logging(debug=opts.debug, base_url=opts.base_url)
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    for stop in STOP_SIGNALS:
+        signal.signal(stop, _on_sigterm)
     try:
         result = body()
     except (click.ClickException, click.exceptions.Exit):
@@ -339,7 +345,7 @@ class SubmitGuard:
 
 @contextlib.contextmanager
 def interrupts_deferred() -> Iterator[SubmitGuard]:
-    """Hold back the first Ctrl-C (or SIGTERM) while the paid request is out, until its id is journalled.
+    """Hold back the first Ctrl-C (or SIGTERM, SIGHUP) while the paid request is out, until its id is journalled.
 
     An interrupt then would leave a generation that may exist but whose id nobody knows. Before the request
     leaves (reading the image, waiting out a 429) nothing was created, so the interrupt acts at once; a second
@@ -359,9 +365,10 @@ def interrupts_deferred() -> Iterator[SubmitGuard]:
             guard.interrupt = "before-send"
             raise KeyboardInterrupt
         guard.interrupt = "deferred"
-        click.echo("interrupt: finishing the submit so its id is not lost (interrupt again to abort)", err=True)
+        with contextlib.suppress(OSError):  # after a hang-up the terminal may refuse writes: hold on all the same
+            click.echo("interrupt: finishing the submit so its id is not lost (interrupt again to abort)", err=True)
 
-    previous = {sig: signal.signal(sig, hold) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, hold) for sig in (signal.SIGINT, *STOP_SIGNALS)}
     _ACTIVE.append(guard)
     try:
         yield guard
