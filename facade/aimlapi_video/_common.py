@@ -100,7 +100,7 @@ def check_wait(timeout: float | None, **callbacks: object) -> float | None:
         isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout < math.inf
     ):
         raise InvalidInputError("timeout", f"must be a positive, finite number of seconds, got {timeout!r}")
-    check_callables(**callbacks)
+    check_callbacks(**callbacks)
     return timeout
 
 
@@ -111,11 +111,42 @@ def check_callables(**callbacks: object) -> None:
             raise InvalidInputError(name, f"must be callable, got {type(callback).__name__}")
 
 
+def check_callbacks(**callbacks: object) -> None:
+    """Refuse a user callback (``on_progress``, ``on_submitted``) that would fail or be lost only once called,
+    after the paid POST: one that is not callable, cannot take the one argument it is given, or is async (it
+    is called, not awaited, so its body would never run). One whose signature cannot be read is taken as is."""
+    check_callables(**callbacks)
+    for name, callback in callbacks.items():
+        if not callable(callback):  # None: not given (anything else was refused above)
+            continue
+        if inspect.iscoroutinefunction(callback) or inspect.iscoroutinefunction(type(callback).__call__):
+            raise InvalidInputError(
+                name, "must be a plain function: it is called, not awaited, so an async one never runs"
+            )
+        try:
+            signature = inspect.signature(callback)
+        except (TypeError, ValueError):  # a builtin such as print: nothing to tell
+            continue
+        try:
+            signature.bind(None)
+        except TypeError:
+            shown = signature.replace(return_annotation=inspect.Signature.empty)
+            raise InvalidInputError(name, f"must take one argument (it is called with it); {shown} does not") from None
+
+
 def http_timeout(timeout: httpx.Timeout | float | None) -> httpx.Timeout:
     """The HTTP timeouts: the defaults, an ``httpx.Timeout``, or one positive number of seconds for all four."""
     if timeout is None:
         return DEFAULT_TIMEOUT
-    if isinstance(timeout, httpx.Timeout):
+    if isinstance(timeout, httpx.Timeout):  # each limit checked: a read of 0 would fail after the paid POST
+        for part in ("connect", "read", "write", "pool"):
+            value = getattr(timeout, part)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf
+            ):
+                raise InvalidInputError(
+                    "timeout", f"{part}={value!r}: each limit must be None or a positive, finite number of seconds"
+                )
         return timeout
     return httpx.Timeout(number("timeout", timeout, minimum=0, above=True))
 
@@ -261,7 +292,7 @@ class ClientBase:
             raise InvalidInputError("output", "is required: the path to save the video to")
         dest = check_output(output, overwrite)
         assert dest is not None
-        check_callables(on_progress=on_progress)
+        check_callbacks(on_progress=on_progress)
         return self._save(generation, dest, overwrite, on_progress)
 
     def _save(

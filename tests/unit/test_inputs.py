@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import math
 import os
 import time
 import unittest.mock
@@ -219,6 +220,74 @@ def test_a_callback_that_is_not_callable_is_refused_before_the_post(make: Make, 
         make(api)("generate", PNG, "p", **{callback: "print"})
     assert_clear(info.value, callback)
     assert_nothing_sent(api)
+
+
+@pytest.mark.parametrize(
+    ("timeout", "reason"),
+    [
+        (httpx.Timeout(10, read=0), "read=0: each limit must be None or a positive, finite number of seconds"),
+        (httpx.Timeout(-1), "connect=-1: each limit must be None or a positive, finite number of seconds"),
+        (httpx.Timeout(10, pool=math.inf), "pool=inf: each limit must be None or a positive, finite number of seconds"),
+    ],
+)
+def test_an_httpx_timeout_with_an_unusable_limit_is_refused_at_construction(
+    make: Make, timeout: httpx.Timeout, reason: str
+) -> None:
+    """A read limit of 0 would send the paid POST and fail reading its answer (uncertain, billed)."""
+    api = FakeAPI()
+    with pytest.raises(InvalidInputError) as info:
+        make(api, timeout=timeout)
+    assert ("timeout", reason) == (info.value.name, info.value.reason)
+    assert_nothing_sent(api)
+
+
+def test_an_httpx_timeout_with_no_limit_somewhere_is_kept(make: Make) -> None:
+    """None means no limit for that phase, as in httpx: accepted."""
+    api = FakeAPI(gets=[lambda _: job("queued")])
+    make(api, timeout=httpx.Timeout(10, read=None))("get", "gen-1")
+    assert {"connect": 10, "read": None, "write": 10, "pool": 10} == api.requests[0].extensions["timeout"]
+
+
+async def _saves_asynchronously(job: object) -> None:
+    """What a caller might pass to record the id in a database: never awaited, so it would never run."""
+
+
+class _TakesNothing:
+    def __call__(self) -> None:
+        """A callable object whose call takes no argument."""
+
+
+@pytest.mark.parametrize("callback", ["on_progress", "on_submitted"])
+@pytest.mark.parametrize(
+    ("given", "reason"),
+    [
+        (lambda: None, "must take one argument (it is called with it); () does not"),
+        (_TakesNothing(), "must take one argument (it is called with it); () does not"),
+        (lambda a, b: None, "must take one argument (it is called with it); (a, b) does not"),
+        (_saves_asynchronously, "must be a plain function: it is called, not awaited, so an async one never runs"),
+    ],
+    ids=["no argument", "callable object, no argument", "two arguments", "async function"],
+)
+def test_a_callback_that_could_not_be_run_is_refused_before_the_post(
+    make: Make, callback: str, given: object, reason: str
+) -> None:
+    """A callback is called with one argument, not awaited: one that could not take it (or an async one, whose
+    body would silently never run: an on_submitted saving the id to a database, say) is refused before the paid
+    POST, not discovered after it."""
+    api = FakeAPI(posts=[lambda _: job("queued")], gets=[lambda _: job("queued")])
+    with pytest.raises(InvalidInputError) as info:
+        make(api)("generate", PNG, "p", **{callback: given})
+    assert (callback, reason) == (info.value.name, info.value.reason)
+    assert_nothing_sent(api)
+
+
+@pytest.mark.parametrize(
+    "callback", [print, lambda event, *rest: None, functools.partial(lambda tag, event: None, "t")]
+)
+def test_callbacks_that_take_one_argument_are_accepted(make: Make, callback: object) -> None:
+    """A builtin (whose signature cannot be read), one with extra optional parameters, a partial."""
+    api = FakeAPI(posts=[lambda _: job("queued")], gets=[lambda _: job("completed", video={"url": "https://c/v.mp4"})])
+    assert "gen-1" == make(api)("generate", PNG, "p", on_submitted=callback).id
 
 
 @pytest.mark.parametrize(
