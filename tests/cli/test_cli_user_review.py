@@ -188,6 +188,25 @@ def test_a_key_given_to_api_key_file_by_mistake_is_not_echoed(cli: Cli, fake: Fa
     assert secret not in result.stdout + result.stderr
 
 
+def test_submit_still_prints_the_id_when_the_journal_fails_after_the_post(
+    cli: Cli, fake: FakeAIMLAPI, png: Path
+) -> None:
+    """``ID=$(aimlapi-video submit ...)``: the journal passes its check but refuses the real write (a trigger
+    stands in for a disk error); the generation exists, so its id still goes to stdout (exit 3, the reason on
+    stderr)."""
+    Journal(cli.journal).ensure()
+    with sqlite3.connect(cli.journal) as conn:
+        conn.execute(
+            "CREATE TRIGGER fail BEFORE INSERT ON generations WHEN NEW.id != 'aimlapi-video-probe'"
+            " BEGIN SELECT RAISE(ABORT, 'disk I/O error (simulated)'); END"
+        )
+    before = {job.id for job in fake.jobs}
+    result = cli.run(fake, "submit", str(png), "-p", PROMPT)
+    [created] = [job.id for job in fake.jobs if job.id not in before]
+    assert (3, f"{created}\n") == (result.returncode, result.stdout)
+    assert "disk I/O error (simulated)" in result.stderr
+
+
 def test_no_key_says_how_to_give_one_on_the_command_line(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
     result = cli.run(fake, "submit", str(png), "-p", PROMPT, api_key=None)
     assert "error: no API key: use --api-key-file or set AIMLAPI_API_KEY (or AIML_API_KEY, AIMLAPI_KEY)" == error_line(

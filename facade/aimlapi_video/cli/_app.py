@@ -200,7 +200,13 @@ def submit(opts: Options, *, image: str, prompt: str, dry_run: bool, **fields: A
         return None
     with opts.client(**caps) as client:
         generation_id, _ = journalled_submit(
-            opts, client=client, image=image, prompt=prompt, options=options, output=None
+            opts,
+            client=client,
+            image=image,
+            prompt=prompt,
+            options=options,
+            output=None,
+            announce=None if opts.as_json else lambda created: emit(created, created),  # ID=$(...) still gets it
         )
     if not opts.as_json:
         emit(generation_id, generation_id)  # the id alone, so that ID=$(aimlapi-video submit ...) works

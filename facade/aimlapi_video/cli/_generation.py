@@ -6,6 +6,7 @@ is journalled; every error after that names the id and the ``resume`` command.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import sqlite3
@@ -49,11 +50,13 @@ def journalled_submit(
     options: dict[str, Any],
     output: Path | None,
     name_by_id: bool = False,
+    announce: Callable[[str], None] | None = None,
 ) -> tuple[str, Path | None]:
     """Create the generation and journal it before anything else happens; the journal is checked first.
 
     With ``name_by_id`` the output is ``<id>.mp4`` in the current directory, known only once the id is: two
-    runs started in the same second never race for one default name. Returns the id and the output."""
+    runs started in the same second never race for one default name. ``announce`` gets the id should the
+    journalling fail (``submit`` prints it, its output being the id). Returns the id and the output."""
     from .. import InvalidInputError, SubmitUncertainError  # noqa: PLC0415
     from .._choices import MODEL  # noqa: PLC0415
     from .._engine import interrupted_request_id  # noqa: PLC0415
@@ -90,6 +93,9 @@ def journalled_submit(
             except (OSError, ValueError, sqlite3.Error) as exc:
                 follow = follow_command("wait", job.id, opts.base_url)
                 exc.add_note(f"generation id: {job.id} (created but not journalled; follow it with: {follow})")
+                if announce is not None:  # a command whose output is the id still gives it where it is read
+                    with contextlib.suppress(Exception, SystemExit):
+                        announce(job.id)
                 raise
     except KeyboardInterrupt as interrupt:
         if job is not None:  # the id arrived; a second interrupt cut the journalling short: still show it
