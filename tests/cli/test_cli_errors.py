@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from aimlapi_video.cli._runtime import NoQueryStrings, configure_logging
-from aimlapi_video.testing import Counters, FakeAIMLAPI, Fault, JobPlan, Outcome, Scenario
+from aimlapi_video.testing import Counters, FakeAIMLAPI, Fault, JobPlan, Outcome, Scenario, StatusStyle
 
 from .conftest import Cli, counters_delta, data_uri_bytes, error_line, is_mp4
 
@@ -64,6 +64,30 @@ def test_generation_failed_json(cli: Cli, failing: FakeAIMLAPI, png: Path) -> No
     assert (failing.jobs[-1].id, "error", 1) == (document["id"], document["status"], document["exit_code"])
     assert "Inappropriate content." in str(document["error"])
     error_line(result)
+
+
+def test_status_of_a_failed_generation_exits_1_like_wait(cli: Cli, failing: FakeAIMLAPI, png: Path) -> None:
+    """``status`` of a job that ended in error: exit 1 and the documented error object, as ``wait`` gives;
+    not exit 0 with an error inside a success object."""
+    job_id = cli.run(failing, "submit", str(png), "-p", PROMPT).stdout.strip()
+    assert 1 == cli.run(failing, "wait", job_id).returncode
+
+    result = cli.run(failing, "status", job_id, "--json")
+
+    assert 1 == result.returncode
+    document = error_document(result.stdout)
+    assert (job_id, "error", 1) == (document["id"], document["status"], document["exit_code"])
+    assert "Inappropriate content." in str(document["error"])
+
+
+def test_submit_json_reports_the_status_the_api_answered(cli: Cli, png: Path) -> None:
+    """The live API may answer a new job as "waiting"; submit --json says what it said (as the journal does)."""
+    with FakeAIMLAPI(Scenario(default_job=JobPlan(status_style=StatusStyle.LOOSE))) as loose:
+        result = cli.run(loose, "submit", str(png), "-p", PROMPT, "--json")
+    document = json.loads(result.stdout)
+    [(journalled, status)] = [row[:2] for row in cli.journal_rows()]
+    assert (0, journalled, status) == (result.returncode, document["id"], document["status"])
+    assert "queued" != status
 
 
 def test_missing_image_exits_2_before_sending(cli: Cli, fake: FakeAIMLAPI) -> None:

@@ -206,10 +206,10 @@ def test_a_long_id_is_journalled_with_its_default_output(tmp_path: Path, monkeyp
     api = httpx.MockTransport(lambda _: httpx.Response(200, json={"id": long_id, "status": "queued"}))
     opts = Options(as_json=True, quiet=True, debug=False, base_url=None, api_key_file=None)
     with VideoClient("sk-test-long-id", base_url="https://api.example.com", transport=api) as client:
-        generation_id, output = journalled_submit(
+        job, output = journalled_submit(
             opts, client=client, image="tiny.png", prompt="p", options={}, output=None, name_by_id=True
         )
-    assert long_id == generation_id
+    assert long_id == job.id
     assert output is not None
     assert str(output) == opts.journal().get(long_id).output_path  # type: ignore[union-attr]
     output.write_bytes(b"creatable")  # the name is usable

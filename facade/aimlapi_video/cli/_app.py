@@ -178,9 +178,10 @@ def generate(
         _dry_run(opts, image, prompt, options, caps)
         return None
     with opts.client(**caps) as client:
-        generation_id, dest = journalled_submit(
+        job, dest = journalled_submit(
             opts, client=client, image=image, prompt=prompt, options=options, output=dest, name_by_id=output is None
         )
+        generation_id = job.id
         try:
             opts.renderer().note(f"submitted {generation_id}")
             return finish(opts, client, generation_id, dest, overwrite=overwrite, timeout=timeout)
@@ -199,7 +200,7 @@ def submit(opts: Options, *, image: str, prompt: str, dry_run: bool, **fields: A
         _dry_run(opts, image, prompt, options, caps)
         return None
     with opts.client(**caps) as client:
-        generation_id, _ = journalled_submit(
+        job, _ = journalled_submit(
             opts,
             client=client,
             image=image,
@@ -209,17 +210,17 @@ def submit(opts: Options, *, image: str, prompt: str, dry_run: bool, **fields: A
             announce=None if opts.as_json else lambda created: emit(created, created),  # ID=$(...) still gets it
         )
     if not opts.as_json:
-        emit(generation_id, generation_id)  # the id alone, so that ID=$(aimlapi-video submit ...) works
+        emit(job.id, job.id)  # the id alone, so that ID=$(aimlapi-video submit ...) works
         return None
-    return summary(opts, generation_id, "queued")
+    return summary(opts, job.id, job.status)  # as the API answered it (the live API may say "waiting")
 
 
 @cli.command()
 @click.argument("generation_id")
 @common
 def status(opts: Options, generation_id: str) -> dict[str, Any]:
-    """Check a generation's status once."""
-    from .. import Completed, Failed  # noqa: PLC0415
+    """Check a generation's status once (exit 1 if it failed, as wait does)."""
+    from .. import Completed, Failed, GenerationFailedError  # noqa: PLC0415
 
     opts.generation_id = generation_id  # named in a --json error too
     with opts.client() as client:
@@ -229,8 +230,8 @@ def status(opts: Options, generation_id: str) -> dict[str, Any]:
     if isinstance(state, Completed):
         usage = state.usage
         result.update(video_url=state.video_url, credits_used=usage.credits_used, usd_spent=usage.usd_spent)
-    if isinstance(state, Failed):
-        result["error"] = f"{state.error_name}: {state.error_message}"
+    if isinstance(state, Failed):  # a job that ended in error is the command's failure, with its exit code
+        raise GenerationFailedError(state.id, state.error_name, state.error_message, details=state.details)
     return result
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from .. import VideoClient
+    from .. import Job, VideoClient
     from ._journal import Journal
 
 
@@ -51,12 +51,13 @@ def journalled_submit(
     output: Path | None,
     name_by_id: bool = False,
     announce: Callable[[str], None] | None = None,
-) -> tuple[str, Path | None]:
+) -> tuple[Job, Path | None]:
     """Create the generation and journal it before anything else happens; the journal is checked first.
 
     With ``name_by_id`` the output is ``<id>.mp4`` in the current directory, known only once the id is: two
     runs started in the same second never race for one default name. ``announce`` gets the id should the
-    journalling fail (``submit`` prints it, its output being the id). Returns the id and the output."""
+    journalling fail (``submit`` prints it, its output being the id). Returns the job (id and the status the
+    API answered) and the output."""
     from .. import InvalidInputError, SubmitUncertainError  # noqa: PLC0415
     from .._choices import MODEL  # noqa: PLC0415
     from .._engine import interrupted_request_id  # noqa: PLC0415
@@ -107,7 +108,7 @@ def journalled_submit(
         raise SubmitUncertainError("interrupted before the API answered", client_request_id=request_id) from None
     if guard.interrupt is not None:
         raise Interrupted(job.id, base_url=opts.base_url)
-    return job.id, output
+    return job, output
 
 
 def _best_effort(write: Callable[..., None], *args: Any, **kwargs: Any) -> bool:
