@@ -22,7 +22,17 @@ from ._common import LIMITS, ClientBase, check_id, check_wait, http_timeout, use
 from ._drivers import HOOKS, calling, drive, drive_iter
 from ._engine import Action, Create, Emit, Fetch, Save, Sleep
 from ._media import DEFAULT_MAX_AUDIO_BYTES, DEFAULT_MAX_IMAGE_BYTES, AudioSource, ImageSource
-from ._models import Completed, DownloadProgress, GenerationResult, GenerationState, Job, ProgressEvent
+from ._models import (
+    Completed,
+    DownloadProgress,
+    Duration,
+    GenerationResult,
+    GenerationState,
+    Job,
+    ProgressEvent,
+    Resolution,
+    ShotType,
+)
 from ._polling import PollSchedule
 from ._request import DEFAULT_DURATION
 
@@ -151,10 +161,10 @@ class VideoClient(ClientBase):
         image: ImageSource,
         prompt: str,
         *,
-        duration: int = DEFAULT_DURATION,
-        resolution: str | None = None,
+        duration: Duration = DEFAULT_DURATION,
+        resolution: Resolution | None = None,
         negative_prompt: str | None = None,
-        shot_type: str | None = None,
+        shot_type: ShotType | None = None,
         seed: int | None = None,
         generate_audio: bool | None = None,
         enhance_prompt: bool | None = None,
@@ -207,10 +217,10 @@ class VideoClient(ClientBase):
         timeout: float | None = None,
         on_progress: Callable[[ProgressEvent | DownloadProgress], None] | None = None,
         on_submitted: Callable[[Job], None] | None = None,
-        duration: int = DEFAULT_DURATION,
-        resolution: str | None = None,
+        duration: Duration = DEFAULT_DURATION,
+        resolution: Resolution | None = None,
         negative_prompt: str | None = None,
-        shot_type: str | None = None,
+        shot_type: ShotType | None = None,
         seed: int | None = None,
         generate_audio: bool | None = None,
         enhance_prompt: bool | None = None,

@@ -16,6 +16,12 @@ import attrs
 #: judged by the answer: an error means failed, a video URL completed, neither still pending.
 KnownStatus: TypeAlias = Literal["queued", "generating", "waiting", "active", "completed", "succeeded", "error"]
 
+#: The values the API accepts for ``duration``, ``resolution`` and ``shot_type``: the spec's enums, as types, so a
+#: type checker catches ``duration=7`` before anything runs (a test pins them to the generated client's enums).
+Duration: TypeAlias = Literal[5, 10, 15]
+Resolution: TypeAlias = Literal["720p", "1080p"]
+ShotType: TypeAlias = Literal["single", "multi"]
+
 
 @attrs.frozen
 class Job:

@@ -23,12 +23,13 @@ from ._media import (
     encode_audio,
     encode_image,
 )
+from ._models import Duration, Resolution, ShotType
 from ._validate import sendable
 
 if TYPE_CHECKING:
     from aiml_api_client.models import CreateVideoGenerationRequest
 
-DEFAULT_DURATION = 5
+DEFAULT_DURATION: Duration = 5
 #: The seed range the client accepts: upstream documents none; this is the common unsigned 32-bit range.
 SEED_RANGE = (0, 2**32 - 1)
 MAX_PROMPT_CHARS = 5000
@@ -116,10 +117,10 @@ def build_request(
     image: ImageSource,
     prompt: str,
     *,
-    duration: int = DEFAULT_DURATION,
-    resolution: str | None = None,
+    duration: Duration = DEFAULT_DURATION,
+    resolution: Resolution | None = None,
     negative_prompt: str | None = None,
-    shot_type: str | None = None,
+    shot_type: ShotType | None = None,
     seed: int | None = None,
     generate_audio: bool | None = None,
     enhance_prompt: bool | None = None,

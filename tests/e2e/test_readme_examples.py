@@ -90,3 +90,34 @@ def test_the_testing_example_passes(workdir: Path) -> None:
     out_dir.mkdir()
     run(BLOCKS[2])["test_my_pipeline"](out_dir)
     assert is_mp4(out_dir / "out.mp4")
+
+
+def _mypy_strict(tmp_path: Path, sources: dict[str, str]) -> str:
+    """mypy --strict's report on ``sources`` (file name to text), run on the installed package as a user's
+    code would be checked, with a cache of its own under .mypy_cache (its options differ from make lint's)."""
+    from mypy import api  # noqa: PLC0415  (a dev tool: loaded only by this test)
+
+    for name, text in sources.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    cache = Path(__file__).resolve().parents[2] / ".mypy_cache" / "readme-examples"  # apart: other options
+    stdout, stderr, _ = api.run(
+        ["--strict", "--cache-dir", str(cache), "--no-error-summary", *(str(tmp_path / n) for n in sources)]
+    )
+    return stdout + stderr
+
+
+def test_the_examples_pass_mypy_strict_and_a_wrong_duration_does_not(tmp_path: Path) -> None:
+    """The README's examples type-check under --strict, as a user's code that copies them would; and the
+    spec-exact types catch a value the API refuses (duration=7, resolution="4k") before anything runs."""
+    examples = {f"example_{i}.py": block for i, block in enumerate(BLOCKS)}
+    wrong = (
+        "from aimlapi_video import VideoClient\n\n"
+        "with VideoClient() as client:\n"
+        '    client.submit("p.jpg", "x", duration=7)\n'
+        '    client.submit("p.jpg", "x", resolution="4k")\n'
+    )
+    report = _mypy_strict(tmp_path, {**examples, "wrong.py": wrong})
+    errors = [line for line in report.splitlines() if ": error:" in line]
+    assert [] == [line for line in errors if "wrong.py" not in line]
+    named = [re.findall(r'Argument "(\w+)" to "submit"', line) for line in errors]
+    assert [["duration"], ["resolution"]] == named, report

@@ -11,13 +11,21 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import httpx
 import pytest
 
 import aimlapi_video
-from aimlapi_video import AsyncVideoClient, GenerationState, InvalidInputError, VideoClient
+from aimlapi_video import (
+    AsyncVideoClient,
+    Duration,
+    GenerationState,
+    InvalidInputError,
+    Resolution,
+    ShotType,
+    VideoClient,
+)
 from tests.unit.harness import PNG
 
 README = Path(__file__).resolve().parents[2] / "README.md"
@@ -26,24 +34,31 @@ PUBLIC_API = [
     "APIConnectionError",
     "APIError",
     "AsyncVideoClient",
+    "AudioSource",
     "AuthenticationError",
+    "BinaryReadable",
     "Completed",
     "DownloadError",
     "DownloadProgress",
+    "Duration",
     "Failed",
     "GenerationError",
     "GenerationFailedError",
     "GenerationResult",
     "GenerationState",
+    "ImageSource",
     "InvalidInputError",
     "InvalidRequestError",
     "Job",
+    "KnownStatus",
     "NotFoundError",
     "Pending",
     "PollSchedule",
     "ProgressEvent",
     "RateLimitError",
+    "Resolution",
     "ServerError",
+    "ShotType",
     "SubmitUncertainError",
     "Usage",
     "VideoClient",
@@ -248,3 +263,12 @@ def test_closing_an_async_client_from_another_loop_is_refused_plainly() -> None:
     asyncio.run(client.get("gen-1"))
     with pytest.raises(RuntimeError, match="first used in another event loop"):
         asyncio.run(client.close())
+
+
+def test_the_public_literal_types_are_the_generated_enums() -> None:
+    """Duration, Resolution and ShotType say what the spec allows: a regenerated spec that changes an enum
+    fails here until the facade's types follow it (mypy alone would not notice an added value)."""
+    from aimlapi_video._choices import DURATIONS, RESOLUTIONS, SHOT_TYPES  # noqa: PLC0415
+
+    expected = (set(DURATIONS), set(RESOLUTIONS), set(SHOT_TYPES))
+    assert expected == (set(get_args(Duration)), set(get_args(Resolution)), set(get_args(ShotType)))
