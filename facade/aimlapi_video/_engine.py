@@ -20,6 +20,7 @@ import attrs
 
 from ._errors import (
     APIConnectionError,
+    APIError,
     GenerationFailedError,
     RateLimitError,
     ServerError,
@@ -242,7 +243,10 @@ def check(generation_id: str, settings: Settings, time_limit: float | None = Non
 
 
 def _is_transient(exc: Exception) -> bool:
-    return isinstance(exc, APIConnectionError | ServerError | RateLimitError)
+    """Worth another status check: no usable answer, a 5xx, a 429, or a 408 (a proxy's request timeout)."""
+    return isinstance(exc, APIConnectionError | ServerError | RateLimitError) or (
+        isinstance(exc, APIError) and exc.status_code == 408
+    )
 
 
 def poll(
@@ -254,7 +258,7 @@ def poll(
 ) -> Steps[GenerationState]:
     """Check until a terminal state, emitting each state; returns it. Raises WaitTimeoutError at the deadline.
 
-    Transient failures (5xx, 429, network, unreadable bodies) are tolerated up to ``max_status_failures`` in
+    Transient failures (5xx, 408, 429, network, unreadable bodies) are tolerated up to ``max_status_failures`` in
     a row; a server hint (Retry-After) replaces the next gap. An unknown status without an error or a video
     keeps waiting.
     """

@@ -240,6 +240,13 @@ def test_a_503_with_a_retry_after_date_sets_the_next_gap(make: Make) -> None:
     assert [25.0] == runner.clock.sleeps
 
 
+def test_a_408_from_a_proxy_is_another_transient_failure(make: Make) -> None:
+    """A proxy's 408 (it timed out waiting for the request) says nothing about the job: check again."""
+    api = FakeAPI(gets=[httpx.Response(408, text="<html>Request Timeout</html>"), done()])
+    assert URL == make(api, poll_schedule=NO_JITTER)("wait", "gen-1").video_url
+    assert 2 == api.count("GET")
+
+
 def test_too_many_failures_in_a_row_raise_with_the_id(make: Make) -> None:
     """The limit counts consecutive failures; the exception carries the id in a note."""
     api = FakeAPI(gets=[api_error_body(500)])

@@ -297,7 +297,8 @@ def resume(
     overwrite: bool,
     timeout: float | None,
 ) -> dict[str, Any]:
-    """Finish an interrupted generation from the journal: wait, then download (to ``<id>.mp4`` if none was set)."""
+    """Finish an interrupted generation from the journal: wait, then download (to its output, else one named
+    after the id)."""
     from .._config import resolve_base_url  # noqa: PLC0415
 
     if (generation_id is None) == (not last):
@@ -341,10 +342,14 @@ def jobs(opts: Options, limit: int) -> dict[str, Any] | None:
     return None
 
 
-@cli.command("serve-fake", context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@cli.command(
+    "serve-fake",
+    # every argument, --help included, goes to the emulator's own parser, which lists its options
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []},
+)
 @click.pass_context
 def serve_fake(ctx: click.Context) -> None:
-    """Serve the local AI/ML API emulator (options: see serve-fake --help-emulator)."""
+    """Serve the local AI/ML API emulator (--port, --job-seconds, --scenario...: see serve-fake --help)."""
     try:
         from ..testing import main as emulator_main  # noqa: PLC0415
     except ImportError as exc:

@@ -77,7 +77,8 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
 
 
 def main(argv: list[str] | None = None, *, prog: str | None = None) -> int:
-    """Parse ``argv`` and serve until interrupted; returns the exit status. ``prog`` names the command in
+    """Parse ``argv`` and serve until interrupted; returns the exit status (0 once stopped). A bad flag raises
+    ``SystemExit(2)`` and a port it cannot listen on ``SystemExit(3)``, as argparse does. ``prog`` names the command in
     messages (``aimlapi-video serve-fake`` when run from the CLI)."""
     parser = build_parser(prog) if prog is not None else build_parser()
     args = parser.parse_args(argv)
