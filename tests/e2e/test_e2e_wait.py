@@ -136,3 +136,37 @@ def test_the_wait_deadline_raises_a_timeout_with_the_id(start: Start, tmp_path: 
     checks = len(live.sleeps) + 1  # one check before each sleep, and the last one at the deadline
     assert Counters(jobs_created=1, post_requests=1, get_requests=checks, video_requests=0) == live.fake.counters
     assert [] == list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        ({"name": "FaceDetectionError", "message": None}, "the generation failed without an error description"),
+        ("Face detection failed", "Face detection failed"),
+    ],
+    ids=["null message", "bare string"],
+)
+def test_a_failure_answered_looser_than_the_schema_is_a_clean_failure(
+    start: Start, error: object, message: str
+) -> None:
+    """The live API's looser failure shapes (a null message; an error that is a bare string; the status in
+    another case), sent by the emulator as given: GenerationFailedError with the id, never a raw TypeError."""
+    live = start()
+    job_id = live("submit", PNG, PROMPT).id
+    live.fake.add_faults(Route.GET, Fault.answer({"id": "{id}", "status": "Error", "error": error}))
+
+    with pytest.raises(GenerationFailedError) as info:
+        live("wait", job_id)
+
+    assert (job_id, message) == (info.value.generation_id, info.value.error_message)
+
+
+def test_an_id_answered_as_a_json_number_keeps_the_submitted_string(start: Start) -> None:
+    """A status answer whose id is a JSON number: the states keep the id as submitted (a string)."""
+    live = start()
+    job_id = live("submit", PNG, PROMPT).id
+    live.fake.add_faults(Route.GET, Fault.answer({"id": 9007199254740993123, "status": "queued"}))
+
+    done = live("wait", job_id)
+
+    assert (job_id, "completed") == (done.id, done.status)

@@ -186,3 +186,42 @@ def test_download_only_faults_are_refused_on_api_routes() -> None:
         JobPlan(get_faults=(Fault.expired(),))
     with pytest.raises(ValueError, match="video downloads"):
         FakeAIMLAPI().add_faults(Route.GET, Fault.truncate(1))
+
+
+async def test_an_answer_fault_sends_exactly_the_given_answer(api: Any, fake: FakeAIMLAPI) -> None:
+    """Fault.answer: the status, the JSON body (with "{id}" made the job's id) and the headers, once; the next
+    status check is the plan's own."""
+    job_id = await api.create_id()
+    loose = {"id": "{id}", "status": "Error", "error": {"name": "FaceDetectionError", "message": None}}
+    fake.add_faults(Route.GET, Fault.answer(loose, headers={"x-trace": "t-1"}))
+
+    answered = await api.status(job_id)
+    after = await api.status(job_id)
+
+    assert (200, "t-1", "application/json") == (
+        answered.status_code,
+        answered.headers["x-trace"],
+        answered.headers["content-type"],
+    )
+    assert {**loose, "id": job_id} == answered.json()
+    assert after.json()["status"] in {"queued", "generating"}
+
+
+async def test_a_processed_answer_fault_on_create_makes_the_job_and_names_it(api: Any, fake: FakeAIMLAPI) -> None:
+    """On a POST with processed=True the job is created first, and "{id}" is its id: here sent as a number's
+    digits in a string, and the status in another case."""
+    fake.add_faults(Route.POST, Fault.answer({"id": "{id}", "status": "Queued"}, processed=True))
+
+    answered = await api.create()
+
+    [job] = fake.jobs
+    assert (200, {"id": job.id, "status": "Queued"}) == (answered.status_code, answered.json())
+
+
+def test_an_answer_fault_in_json_form() -> None:
+    """{"kind": "answer", "body": ..., "headers": {...}} builds the same fault as Fault.answer; a missing body
+    is refused, naming it."""
+    data = {"kind": "answer", "status": 202, "body": {"id": 7}, "headers": {"retry-after": "1"}}
+    assert Fault.answer({"id": 7}, 202, headers={"retry-after": "1"}) == Fault.from_dict(data)
+    with pytest.raises(ValueError, match="an answer fault needs a body"):
+        Fault.from_dict({"kind": "answer"})

@@ -73,7 +73,10 @@ JSON (``Scenario.load``)::
      "jobs": {"0": {"outcome": "error_detail"}, "1": {"video_style": "list_of_objects", "url_ttl": 0}}}
 
 Kinds: ``http_error`` (status, message, retry_after, processed), ``rate_limited``, ``gateway_html``,
-``drop``, ``slow`` (delay), ``not_json`` (status, body), ``truncate`` (after_bytes), ``expired`` (status).
+``drop``, ``slow`` (delay), ``not_json`` (status, body), ``truncate`` (after_bytes), ``expired`` (status),
+``answer`` (status, body: any JSON, headers, processed): exactly that answer, for a shape no plan produces,
+such as ``Fault.answer({"id": "{id}", "status": "Error", "error": {"name": "X", "message": None}})``
+(``"{id}"`` becomes the job's id).
 
 A dropped connection: over uvicorn the socket is closed by the app with no bytes sent (httpx raises
 ``RemoteProtocolError``); in-process the transport raises ``httpx.RemoteProtocolError`` itself.

@@ -26,6 +26,7 @@ from ._responses import (
     error_response,
     expired_response,
     gateway_page,
+    given_answer,
     job_body,
     job_headers,
     not_json_response,
@@ -147,17 +148,26 @@ async def _apply(fault: Fault | None, request: Request, work: Callable[[], Respo
         if await sleep_unless_disconnected(request, fault.delay):
             drop_connection(request)  # nobody is listening any more
         return answer if answer is not None else work()
-    if fault.processed:
-        work()
-    if fault.kind is FaultKind.HTTP_ERROR:
-        headers = {} if fault.retry_after is None else {"retry-after": str(fault.retry_after)}
-        message = fault.body or reason(fault.status)
-        return error_response(fault.status, message, request.url.path, headers=headers)
-    if fault.kind is FaultKind.GATEWAY_HTML:
-        return gateway_page(fault.status)
-    if fault.kind is FaultKind.NOT_JSON:
-        return not_json_response(fault.status, fault.body)
-    return drop_connection(request)  # DROP, and TRUNCATE without a video to cut
+    return _instead(fault, request, work() if fault.processed else None)
+
+
+def _instead(fault: Fault, request: Request, done: Response | None) -> Response:
+    """What ``fault`` answers in place of the API (``done``: the API's own answer, when the work ran first)."""
+    match fault.kind:
+        case FaultKind.ANSWER:
+            created = json.loads(bytes(done.body)).get("id") if done is not None and done.status_code == 200 else None
+            job_id = request.query_params.get("generation_id") or created
+            return given_answer(fault.status, fault.body or "null", fault.headers, job_id)
+        case FaultKind.HTTP_ERROR:
+            headers = {} if fault.retry_after is None else {"retry-after": str(fault.retry_after)}
+            message = fault.body or reason(fault.status)
+            return error_response(fault.status, message, request.url.path, headers=headers)
+        case FaultKind.GATEWAY_HTML:
+            return gateway_page(fault.status)
+        case FaultKind.NOT_JSON:
+            return not_json_response(fault.status, fault.body)
+        case _:
+            return drop_connection(request)  # DROP, and TRUNCATE without a video to cut
 
 
 def build_app(state: EmulatorState, api_key: str) -> ASGIApp:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -19,6 +20,7 @@ __all__ = [
     "error_response",
     "expired_response",
     "gateway_page",
+    "given_answer",
     "job_body",
     "job_headers",
     "not_json_response",
@@ -70,6 +72,13 @@ def gateway_page(status: int) -> Response:
 def not_json_response(status: int, body: str | None) -> Response:
     """A response that claims success (by default) but whose body is not JSON."""
     return Response(_NOT_JSON_BODY if body is None else body, status_code=status, media_type="text/html")
+
+
+def given_answer(status: int, body: str, headers: tuple[tuple[str, str], ...], job_id: str | None) -> Response:
+    """A ``Fault.answer``: its JSON text (each ``"{id}"`` made the job's id) with its status and headers."""
+    if job_id is not None:
+        body = body.replace("{id}", json.dumps(job_id)[1:-1])
+    return Response(body, status_code=status, media_type="application/json", headers=dict(headers))
 
 
 def expired_response(status: int) -> Response:

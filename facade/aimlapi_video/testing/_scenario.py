@@ -49,6 +49,7 @@ class FaultKind(StrEnum):
     NOT_JSON = "not_json"  # a response whose body is not JSON (200 by default)
     TRUNCATE = "truncate"  # video only: headers and ``after_bytes`` bytes, then the connection closes
     EXPIRED = "expired"  # video only: the signed URL is refused (403 by default, or 410)
+    ANSWER = "answer"  # exactly the answer given: a status, a JSON body ("{id}" is the job's id), headers
 
 
 _VIDEO_ONLY = {FaultKind.TRUNCATE, FaultKind.EXPIRED}
@@ -72,9 +73,12 @@ class Fault:
     after_bytes: int = 0
     body: str | None = None
     processed: bool = False
+    headers: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         check_fields(self)
+        if self.kind is FaultKind.ANSWER and self.body is None:
+            raise ValueError("an answer fault needs a body")
         check_range(self, "status", 100, 599)
         check_range(self, "delay", 0)
         if isinstance(self.retry_after, int):
@@ -137,6 +141,17 @@ class Fault:
         return cls(FaultKind.EXPIRED, status=status)
 
     @classmethod
+    def answer(
+        cls, body: Any, status: int = 200, *, headers: Mapping[str, str] | None = None, processed: bool = False
+    ) -> Fault:
+        """Answer exactly this: ``body`` (any JSON value) as JSON with ``status`` and ``headers`` added, for
+        the shapes the live API may send that no plan produces (``{"status": "Completed", ...}``, an error
+        with a null message, an id as a number). Every ``"{id}"`` in the body becomes the job's id (the one
+        asked about; on a POST with ``processed``, the one created)."""
+        pairs = tuple((str(k), str(v)) for k, v in (headers or {}).items())
+        return cls(FaultKind.ANSWER, status=status, body=json.dumps(body), headers=pairs, processed=processed)
+
+    @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Fault:
         """Build from JSON: ``{"kind": "http_error", "status": 503}``; ``"rate_limited"`` is a 429 alias."""
         values = dict(_object(data, "Fault"))
@@ -151,6 +166,11 @@ class Fault:
             values.setdefault("processed", True)  # as Fault.slow: the work happens before the delay
         if "message" in values:
             values["body"] = values.pop("message")
+        if kind == FaultKind.ANSWER:  # {"kind": "answer", "body": {...}, "headers": {...}}: as Fault.answer
+            if "body" not in values:
+                raise ValueError("an answer fault needs a body")
+            headers = _object(values.pop("headers", {}), "Fault.headers")
+            return cls.answer(values.pop("body"), headers=headers, **_known(cls, values))
         return cls(kind=FaultKind(kind), **_known(cls, values))
 
 
