@@ -207,6 +207,30 @@ def test_submit_still_prints_the_id_when_the_journal_fails_after_the_post(
     assert "disk I/O error (simulated)" in result.stderr
 
 
+def test_an_output_another_unfinished_generation_is_headed_for_is_refused(
+    cli: Cli, fake: FakeAIMLAPI, png: Path
+) -> None:
+    """The same command run again while the first still waits (in another terminal) would pay for a second
+    video for one file: refused before the POST, naming the first and how to finish it; --overwrite makes a
+    second one all the same."""
+    out = cli.workdir / "clip.mp4"
+    Journal(cli.journal).record(
+        "gen-first", model="m", params={}, base_url=fake.base_url, status="generating", output_path=str(out)
+    )
+    before = fake.counters.post_requests
+
+    refused = cli.run(fake, "generate", str(png), "-p", PROMPT, "-o", str(out))
+    again = cli.run(fake, "generate", str(png), "-p", PROMPT, "-o", str(out), "--overwrite")
+
+    assert 2 == refused.returncode
+    assert error_line(refused) == (
+        f"error: --output: {out} is where generation gen-first (not finished yet) will be saved: finish it with"
+        " aimlapi-video resume gen-first, or pass --overwrite to make another"
+    )
+    assert (0, 1) == (again.returncode, fake.counters.post_requests - before)
+    assert is_mp4(out)
+
+
 def test_no_key_says_how_to_give_one_on_the_command_line(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
     result = cli.run(fake, "submit", str(png), "-p", PROMPT, api_key=None)
     assert "error: no API key: use --api-key-file or set AIMLAPI_API_KEY (or AIML_API_KEY, AIMLAPI_KEY)" == error_line(

@@ -19,7 +19,15 @@ import click
 
 from .._choices import DURATIONS, RESOLUTIONS, SHOT_TYPES
 from .._media import DEFAULT_MAX_AUDIO_BYTES, DEFAULT_MAX_IMAGE_BYTES
-from ._generation import check_output, dry_run_body, finish, journalled_submit, output_for, update_journal
+from ._generation import (
+    check_output,
+    check_unclaimed,
+    dry_run_body,
+    finish,
+    journalled_submit,
+    output_for,
+    update_journal,
+)
 from ._journal import one_line
 from ._runtime import EXIT, Caps, Interrupted, Options, common, emit, summary, usage_error
 
@@ -174,6 +182,8 @@ def generate(
     dest = check_output(output, overwrite) if output is not None else None
     if output is None:
         check_output(Path("video.mp4"), overwrite=True)
+    elif not overwrite:
+        check_unclaimed(opts, dest)
     if dry_run:
         _dry_run(opts, image, prompt, options, caps)
         return None

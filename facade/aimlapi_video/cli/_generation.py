@@ -41,6 +41,27 @@ def dry_run_body(image: str, prompt: str, options: dict[str, Any], caps: Caps) -
     return {key: describe(value) if isinstance(value, str) else value for key, value in body.items()}
 
 
+def check_unclaimed(opts: Options, dest: Path | None) -> None:
+    """Refuse an output that a journalled generation, not finished yet, is already headed for: running the same
+    command again while the first still waits (in another terminal) would pay twice for one file. ``resume``
+    finishes the first; ``--overwrite`` says a second generation is wanted all the same."""
+    if dest is None:
+        return
+    from .. import InvalidInputError  # noqa: PLC0415
+
+    try:
+        entry = opts.journal().unfinished_for(str(dest.absolute()))
+    except (OSError, ValueError, sqlite3.Error):  # an unreadable journal is reported by its own check, next
+        return
+    if entry is not None:
+        follow = follow_command("resume", entry.id, opts.base_url)
+        raise InvalidInputError(
+            "--output",
+            f"{dest} is where generation {entry.id} (not finished yet) will be saved: finish it with {follow},"
+            " or pass --overwrite to make another",
+        )
+
+
 def journalled_submit(
     opts: Options,
     *,

@@ -187,6 +187,14 @@ class Journal:
         rows = self._select("ORDER BY created_at DESC, rowid DESC LIMIT 1", ())
         return rows[0] if rows else None
 
+    def unfinished_for(self, output_path: str) -> Entry | None:
+        """The newest generation still on its way to ``output_path`` (not saved, not failed), or None."""
+        rows = self._select(
+            "WHERE output_path = ? AND saved = 0 AND status != 'error' ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            (output_path,),
+        )
+        return rows[0] if rows else None
+
     def entries(self, limit: int = 50) -> list[Entry]:
         """The newest entries first."""
         return self._select("ORDER BY created_at DESC, rowid DESC LIMIT ?", (limit,))
