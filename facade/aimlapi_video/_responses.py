@@ -52,6 +52,13 @@ def one_line(text: str) -> str:
     return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 3] + "..."
 
 
+def shown(text: str, redact: Callable[[str], str] = str) -> str:
+    """Server text as this client shows it: control characters dropped first (a key with NULs or escapes
+    between its characters is whole again, so it is found), then the key redacted, then made one line (after
+    redaction: shortening could cut the key in two)."""
+    return one_line(redact(_CONTROLS.sub("", text)))
+
+
 def server_text(value: object) -> str | None:
     """A text the server chose, as text: a non-blank string, or a number as written; else ``None``."""
     if isinstance(value, str):
@@ -88,9 +95,9 @@ def error_message(content: bytes, status_code: int, redact: Callable[[str], str]
         if text is None and raw not in (None, "", [], {}):
             text = json.dumps(raw, default=str, ensure_ascii=False)
         request_id = server_text(body.get("requestId"))
-        message = one_line(redact(text)) if text else _reason(status_code)
-        return message, one_line(redact(request_id)) if request_id is not None else None
-    text = redact(content.decode("utf-8", "replace")).strip()
+        message = shown(text, redact) if text else _reason(status_code)
+        return message, shown(request_id, redact) if request_id is not None else None
+    text = shown(content.decode("utf-8", "replace"), redact)
     if text.lower().startswith(("<!doctype", "<html")) or not text:
         return f"{_reason(status_code)} (a non-JSON page from a gateway)", None
     return one_line(text), None

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal, assert_never, cast, get_args
 import attrs
 
 from ._models import Completed, Failed, GenerationState, KnownStatus, Pending, Usage
-from ._responses import detail_messages, one_line, server_text
+from ._responses import detail_messages, server_text, shown
 
 if TYPE_CHECKING:
     from aiml_api_client.models import VideoGeneration
@@ -100,6 +100,10 @@ def usage_of(meta: object) -> Usage:
 
 
 _NO_NAME, _NO_MESSAGE = "UnknownError", "the generation failed without an error description"
+_REJECTED = "the model rejected the input"
+#: What error_of gives for an error that says nothing (``{"name": null, "message": null}``, ``[]``, ``false``,
+#: ``{"detail": []}``): under an unknown status, such a placeholder does not mean the job failed.
+_NO_NAMES, _NO_MESSAGES = frozenset({_NO_NAME, "ValidationError"}), frozenset({_NO_MESSAGE, _REJECTED})
 
 
 def error_of(error: object) -> tuple[str, str, tuple[Mapping[str, Any], ...]]:
@@ -112,7 +116,7 @@ def error_of(error: object) -> tuple[str, str, tuple[Mapping[str, Any], ...]]:
         return server_text(error.name) or _NO_NAME, server_text(error.message) or _NO_MESSAGE, ()
     if isinstance(error, VideoGenerationErrorDetail):
         details = tuple(item.to_dict() for item in error.detail)
-        return "ValidationError", detail_messages(list(details)) or "the model rejected the input", details
+        return "ValidationError", detail_messages(list(details)) or _REJECTED, details
     if isinstance(error, str) and error.strip():
         return _NO_NAME, error, ()
     if isinstance(error, Mapping):
@@ -129,9 +133,11 @@ def _implied_phase(parsed: VideoGeneration) -> Phase | None:
     from aiml_api_client.types import Unset  # noqa: PLC0415
 
     error: object = None if isinstance(parsed.error, Unset) else parsed.error  # or raw JSON, when unparsed
-    if error not in (None, {}, ""):
+    name, message, details = error_of(error)
+    if details or name not in _NO_NAMES or message not in _NO_MESSAGES:  # an error that says something
         return "failed"
-    if video_url(None if isinstance(parsed.video, Unset) else parsed.video) is not None:
+    url = video_url(None if isinstance(parsed.video, Unset) else parsed.video)
+    if url is not None and url.lower().startswith(("https://", "http://")):  # a link, not a placeholder
         return "completed"
     return None
 
@@ -141,8 +147,8 @@ class IncompleteAnswer(ValueError):
 
 
 def _line(text: str, redact: Callable[[str], str]) -> str:
-    """Server text made safe to show: the key removed first (shortening could cut it in two), then one line."""
-    return one_line(redact(text))
+    """Server text made safe to show (see ``shown``)."""
+    return shown(text, redact)
 
 
 def _redacted(value: object, redact: Callable[[str], str]) -> Any:

@@ -476,6 +476,20 @@ def test_a_key_echoed_in_any_json_or_base64_form_is_redacted(make: Make, body: b
     assert encoded[:16] not in exception_text(info.value)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [f"bad token {KEY}".encode("utf-16-le"), f"bad token {KEY[:5]}\x1b{KEY[5:]}".encode()],
+    ids=["utf-16 text, not JSON", "an escape inside the key"],
+)
+def test_a_key_split_by_control_characters_is_redacted_once_they_are_dropped(make: Make, body: bytes) -> None:
+    """Control characters are dropped before redaction: dropped after it, they would join an echoed key that
+    redaction did not see into the very key, shown whole."""
+    with pytest.raises(AuthenticationError) as info:
+        make(FakeAPI(gets=[httpx.Response(401, content=body)]))("get", "gen-1")
+    assert "bad token <redacted>" == info.value.message
+    assert_no_key(exception_text(info.value))
+
+
 def test_a_long_key_cut_short_by_the_server_is_still_redacted() -> None:
     """A server that shortens what it echoes keeps the key's start: 16 characters or more of it are removed."""
     key = "sk-live-0123456789abcdef0123456789abcdef"

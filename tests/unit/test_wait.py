@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
 
 import attrs
 import httpx
@@ -184,6 +185,26 @@ def test_a_failure_under_another_status_name_raises_at_once(make: Make, status: 
         info.value.error_message,
         api.count("GET"),
     )
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"error": {"name": None, "message": None}},
+        {"error": []},
+        {"error": False},
+        {"error": " "},
+        {"error": {"detail": []}},
+        {"video": ["about:blank"]},
+        {"video": {"url": ""}},
+    ],
+    ids=["null name and message", "empty list", "false", "blank", "empty detail", "placeholder URL", "empty URL"],
+)
+def test_an_unknown_status_with_a_placeholder_keeps_waiting(make: Make, fields: dict[str, Any]) -> None:
+    """An error that says nothing, or a video that is not a link, does not end a job whose status is unknown:
+    reading a running (billed) job as failed would have its caller pay for it again."""
+    state = make(FakeAPI(gets=[job("processing", **fields)]))("get", "gen-1")
+    assert Pending(id="gen-1", status="processing", known=False) == state
 
 
 def test_an_unknown_status_with_a_video_url_is_completed(make: Make) -> None:
