@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import re
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -193,6 +195,32 @@ def test_ctrl_c_during_the_paid_post_waits_for_the_id_and_journals_it(
     assert f"aimlapi-video resume {generation_id}" in stderr.splitlines()[-1]
     assert [(generation_id, "queued", 0, str(out))] == cli.journal_rows()
     assert (1, 1) == (slow_post.counters.jobs_created, slow_post.counters.post_requests)
+
+
+def test_a_hang_up_under_nohup_is_ignored_as_nohup_asks(cli: Cli, slow_post: FakeAIMLAPI, out: Path) -> None:
+    """Started with SIGHUP ignored (``nohup``), the run is meant to outlive its terminal: a hang-up during the
+    paid POST changes nothing, and the video is saved."""
+    image = out.parent.parent / "image.png"
+    ignoring = ["bash", "-c", 'trap "" HUP; exec "$@"', "bash", sys.executable, "-m", "aimlapi_video"]
+    proc = subprocess.Popen(
+        [*ignoring, "generate", str(image), "-p", PROMPT, "-o", str(out)],
+        env=cli.env(slow_post),
+        cwd=cli.workdir,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    with proc:
+        try:
+            wait_until(lambda: slow_post.counters.jobs_created == 1, "the job to be created (answer pending)")
+            proc.send_signal(signal.SIGHUP)
+            code = proc.wait(TIMEOUT)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(TIMEOUT)
+    assert 0 == code
+    assert is_mp4(out)
 
 
 def test_a_second_ctrl_c_during_the_post_aborts_as_uncertain(cli: Cli, slow_post: FakeAIMLAPI, out: Path) -> None:

@@ -196,9 +196,13 @@ def common(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-#: Signals that end a run as Ctrl-C does: SIGTERM (a kill) and, where it exists, SIGHUP (the terminal or the
-#: ssh session closed). Each is an interruption, so a generation's id is journalled and printed, not lost.
-STOP_SIGNALS: tuple[signal.Signals, ...] = (signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else []))
+def stop_signals() -> tuple[signal.Signals, ...]:
+    """Signals that end a run as Ctrl-C does: SIGTERM (a kill) and, where it exists, SIGHUP (the terminal or the
+    ssh session closed), unless it is ignored (``nohup``: the run is meant to outlive the terminal). Each is an
+    interruption, so a generation's id is journalled and printed, not lost."""
+    if not hasattr(signal, "SIGHUP") or signal.getsignal(signal.SIGHUP) is signal.SIG_IGN:
+        return (signal.SIGTERM,)
+    return (signal.SIGTERM, signal.SIGHUP)
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
@@ -249,7 +253,7 @@ def configure_logging(*, debug: bool, base_url: str | None) -> None:
 def run_command(opts: Options, body: Callable[[], dict[str, Any] | None]) -> NoReturn:
     """Run a command body; print its result (or one error line) and exit with the documented code."""
     configure_logging(debug=opts.debug, base_url=opts.base_url)
-    for stop in STOP_SIGNALS:
+    for stop in stop_signals():
         signal.signal(stop, _on_sigterm)
     try:
         result = body()
@@ -368,7 +372,7 @@ def interrupts_deferred() -> Iterator[SubmitGuard]:
         with contextlib.suppress(OSError):  # after a hang-up the terminal may refuse writes: hold on all the same
             click.echo("interrupt: finishing the submit so its id is not lost (interrupt again to abort)", err=True)
 
-    previous = {sig: signal.signal(sig, hold) for sig in (signal.SIGINT, *STOP_SIGNALS)}
+    previous = {sig: signal.signal(sig, hold) for sig in (signal.SIGINT, *stop_signals())}
     _ACTIVE.append(guard)
     try:
         yield guard
