@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import attrs
 import httpx
 
-from ._engine import Action, Create, Emit, Fetch, Steps
+from ._engine import ANSWERED_ID_NOTE, Action, Create, Emit, Fetch, Steps
 from ._models import GenerationState
 from ._responses import UNREADABLE, UnreadableAnswer, salvage_id
 
@@ -154,7 +154,7 @@ def calling(action: Create | Fetch, clock: Callable[[], float], started: float |
     except BaseException as exc:  # Ctrl-C or cancellation while the body was on its way
         found = salvage_id(b"", call.responses[-1].headers) if isinstance(action, Create) and call.responses else None
         if found is not None:
-            exc.add_note(f"generation id: {found[0]} (from the answer's headers; its body never arrived)")
+            exc.add_note(f"{ANSWERED_ID_NOTE}{found[0]} (its body never arrived)")
         raise
     finally:
         _CALL.reset(token)

@@ -96,6 +96,19 @@ ProgressCallback: TypeAlias = Callable[[ProgressEvent], None]
 
 #: Starts the note a Ctrl-C during a create request carries out of ``submit`` (read by ``interrupted_request_id``).
 INTERRUPTED_REQUEST_NOTE = "interrupted during the create request with X-Client-Request-Id "
+#: The note an interruption gets when the create answer's head (its x-inference-id) arrived but not its body.
+ANSWERED_ID_NOTE = "the answer's headers named generation "
+
+
+def interrupted_generation_id(exc: BaseException) -> str | None:
+    """The generation id the interrupted create answer's headers gave (``ANSWERED_ID_NOTE``), if they did."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        for note in getattr(seen, "__notes__", []):
+            if note.startswith(ANSWERED_ID_NOTE):
+                return str(note.removeprefix(ANSWERED_ID_NOTE)).partition(" (")[0]
+        seen = seen.__context__
+    return None
 
 
 def interrupted_request_id(exc: BaseException) -> str | None:

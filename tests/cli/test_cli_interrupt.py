@@ -6,11 +6,14 @@ command is certainly waiting when the signal arrives, and the job completes only
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import signal
+import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -232,3 +235,70 @@ def test_a_second_ctrl_c_during_the_post_aborts_as_uncertain(cli: Cli, slow_post
     assert re.search(r"The request carried X-Client-Request-Id aimlapi-video-\S+\.", stderr.splitlines()[-1])
     assert [] == cli.journal_rows()
     assert (1, 1) == (slow_post.counters.jobs_created, slow_post.counters.post_requests)
+
+
+class HeadThenStall:
+    """A loopback server that answers a POST with a 200 head naming the generation (``x-inference-id``) and
+    then sends no body until stopped: an answer cut short after its headers."""
+
+    def __init__(self, generation_id: str) -> None:
+        self.generation_id = generation_id
+        self.posts = 0
+        self._stop = threading.Event()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.base_url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> HeadThenStall:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._listener.close()
+        self._thread.join(TIMEOUT)
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            conn, _ = self._listener.accept()
+            with conn:
+                received = b""
+                while b"\r\n\r\n" not in received:  # the headers; the body (the image) follows
+                    received += conn.recv(65536)
+                self.posts += 1
+                head = f"HTTP/1.1 200 OK\r\nx-inference-id: {self.generation_id}\r\nContent-Length: 80\r\n\r\n"
+                conn.sendall(head.encode() + b'{"id": ')
+                self._stop.wait(TIMEOUT)
+
+
+def test_a_second_ctrl_c_after_the_answers_head_keeps_its_id(cli: Cli, slow_post: FakeAIMLAPI, out: Path) -> None:
+    """The answer's head arrived (x-inference-id) but its body stalls; a second Ctrl-C gives up on the body,
+    not on the id: journalled and printed with its resume command (exit 130), not lost as uncertain (exit 5)."""
+    image = out.parent.parent / "image.png"
+    stderr_path = cli.workdir.parent / "stderr.txt"
+    with HeadThenStall("gen-from-head") as server, stderr_path.open("wb") as stderr:
+        env = {**cli.env(slow_post), "AIMLAPI_BASE_URL": server.base_url}
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "aimlapi_video", "generate", str(image), "-p", PROMPT, "-o", str(out)],
+            env=env,
+            cwd=cli.workdir,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+        with proc:
+            try:
+                wait_until(lambda: server.posts == 1, "the POST to be answered with a head")
+                proc.send_signal(signal.SIGINT)
+                wait_until(lambda: "interrupt:" in stderr_path.read_text(encoding="utf-8"), "the first SIGINT")
+                proc.send_signal(signal.SIGINT)
+                code = proc.wait(TIMEOUT)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait(TIMEOUT)
+    last = stderr_path.read_text(encoding="utf-8").splitlines()[-1]
+    assert 130 == code
+    assert "generation gen-from-head was created" in last
+    assert "aimlapi-video resume gen-from-head" in last
+    assert [("gen-from-head", "queued", 0, str(out))] == cli.journal_rows()

@@ -225,7 +225,7 @@ def test_a_ctrl_c_while_the_answers_body_arrives_carries_the_id_from_its_header(
     api = FakeAPI(posts=[cut_body(interruption, **{"x-inference-id": "gen-header"})])
     with pytest.raises(type(interruption)) as info:
         make(api)("submit", PNG, "p")
-    assert "generation id: gen-header (from the answer's headers; its body never arrived)" in info.value.__notes__
+    assert "the answer's headers named generation gen-header (its body never arrived)" in info.value.__notes__
     assert 1 == api.count("POST")
 
 

@@ -81,7 +81,7 @@ def journalled_submit(
     API answered) and the output."""
     from .. import InvalidInputError, SubmitUncertainError  # noqa: PLC0415
     from .._choices import MODEL  # noqa: PLC0415
-    from .._engine import interrupted_request_id  # noqa: PLC0415
+    from .._engine import interrupted_generation_id, interrupted_request_id  # noqa: PLC0415
 
     params = {k: v for k, v in options.items() if v is not None}
     params.update(image=describe(image), prompt=prompt, audio=describe(options.get("audio")))
@@ -124,6 +124,21 @@ def journalled_submit(
             raise Interrupted(job.id, base_url=opts.base_url, journalled=journalled) from None
         if guard.interrupt == "before-send":
             raise NothingSent from None
+        answered = interrupted_generation_id(interrupt)
+        if answered is not None:  # the answer's head named the generation before its body was cut short
+            opts.generation_id = answered
+            if name_by_id:
+                output = free_name(output_for(answered).absolute())
+            saved = _best_effort(
+                journal.record,
+                answered,
+                model=MODEL.value,
+                params=params,
+                base_url=client.base_url,
+                status="queued",
+                output_path=str(output) if output else None,
+            )
+            raise Interrupted(answered, base_url=opts.base_url, journalled=saved) from None
         # Interrupted twice while the request was out: its answer, and so the id, may never have arrived.
         request_id = interrupted_request_id(interrupt)
         raise SubmitUncertainError("interrupted before the API answered", client_request_id=request_id) from None
