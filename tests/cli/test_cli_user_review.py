@@ -231,6 +231,25 @@ def test_an_output_another_unfinished_generation_is_headed_for_is_refused(
     assert is_mp4(out)
 
 
+def test_a_failed_generations_output_is_free_again_whatever_status_checks_said(cli: Cli, png: Path) -> None:
+    """generate fails (exit 1), then status reports it as the API says, "Error": the journal keeps "error",
+    so a new generate to the same output is not refused as if the first were still on its way."""
+    out = cli.workdir / "clip.mp4"
+    failure = {"id": "{id}", "status": "Error", "error": {"name": "ModelError", "message": "out of memory"}}
+    scenario = Scenario(default_job=JobPlan(outcome=Outcome.ERROR))
+    with FakeAIMLAPI(scenario) as failing:
+        first = cli.run(failing, "generate", str(png), "-p", PROMPT, "-o", str(out))
+        [job] = failing.jobs
+        failing.add_faults("get", Fault.answer(failure))
+        checked = cli.run(failing, "status", job.id)
+        again = cli.run(failing, "generate", str(png), "-p", PROMPT, "-o", str(out))
+
+    assert (1, 1, 1) == (first.returncode, checked.returncode, again.returncode)
+    assert "out of memory" in error_line(checked)
+    assert "not finished yet" not in again.stderr
+    assert 2 == len(failing.jobs)
+
+
 def test_no_key_says_how_to_give_one_on_the_command_line(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
     result = cli.run(fake, "submit", str(png), "-p", PROMPT, api_key=None)
     assert "error: no API key: use --api-key-file or set AIMLAPI_API_KEY (or AIML_API_KEY, AIMLAPI_KEY)" == error_line(

@@ -235,7 +235,8 @@ def status(opts: Options, generation_id: str) -> dict[str, Any]:
     opts.generation_id = generation_id  # named in a --json error too
     with opts.client() as client:
         state = client.get(generation_id)
-    update_journal(opts.journal(), generation_id, status=state.status)  # no-op for an id it does not know
+    # no-op for an id it does not know; a failure is journalled as "error" whatever the API called it
+    update_journal(opts.journal(), generation_id, status="error" if isinstance(state, Failed) else state.status)
     result = summary(opts, state.id, state.status)
     if isinstance(state, Completed):
         usage = state.usage

@@ -190,7 +190,8 @@ class Journal:
     def unfinished_for(self, output_path: str) -> Entry | None:
         """The newest generation still on its way to ``output_path`` (not saved, not failed), or None."""
         rows = self._select(
-            "WHERE output_path = ? AND saved = 0 AND status != 'error' ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            "WHERE output_path = ? AND saved = 0 AND LOWER(status) != 'error' ORDER BY created_at DESC, rowid DESC"
+            " LIMIT 1",
             (output_path,),
         )
         return rows[0] if rows else None
