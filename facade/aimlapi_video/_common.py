@@ -6,6 +6,7 @@ import functools
 import inspect
 import math
 import os
+import sys
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -117,21 +118,33 @@ def check_callbacks(**callbacks: object) -> None:
     is called, not awaited, so its body would never run). One whose signature cannot be read is taken as is."""
     check_callables(**callbacks)
     for name, callback in callbacks.items():
-        if not callable(callback):  # None: not given (anything else was refused above)
+        if not callable(callback) or _is_mock(callback):  # None: not given; a test double: taken as it is
             continue
-        if inspect.iscoroutinefunction(callback) or inspect.iscoroutinefunction(type(callback).__call__):
+        try:
+            is_async = any(
+                test(target)
+                for test in (inspect.iscoroutinefunction, inspect.isasyncgenfunction)
+                for target in (callback, type(callback).__call__)
+            )
+            signature = inspect.signature(callback)
+        except Exception:  # noqa: S112  (a builtin such as print, or an object that fools inspect: cannot tell)
+            continue
+        if is_async:
             raise InvalidInputError(
                 name, "must be a plain function: it is called, not awaited, so an async one never runs"
             )
-        try:
-            signature = inspect.signature(callback)
-        except (TypeError, ValueError):  # a builtin such as print: nothing to tell
-            continue
         try:
             signature.bind(None)
         except TypeError:
             shown = signature.replace(return_annotation=inspect.Signature.empty)
             raise InvalidInputError(name, f"must take one argument (it is called with it); {shown} does not") from None
+
+
+def _is_mock(value: object) -> bool:
+    """A ``unittest.mock`` double (already imported wherever one exists): a ``Mock(spec=f)`` imitates ``f``
+    well enough to fool ``inspect``, or to break it."""
+    mock = sys.modules.get("unittest.mock")
+    return mock is not None and isinstance(value, mock.NonCallableMock)
 
 
 def http_timeout(timeout: httpx.Timeout | float | None) -> httpx.Timeout:

@@ -8,7 +8,7 @@ import math
 import os
 import time
 import unittest.mock
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -252,6 +252,11 @@ async def _saves_asynchronously(job: object) -> None:
     """What a caller might pass to record the id in a database: never awaited, so it would never run."""
 
 
+async def _yields_asynchronously(job: object) -> AsyncIterator[None]:
+    """An async generator: calling it runs nothing either."""
+    yield None
+
+
 class _TakesNothing:
     def __call__(self) -> None:
         """A callable object whose call takes no argument."""
@@ -265,8 +270,9 @@ class _TakesNothing:
         (_TakesNothing(), "must take one argument (it is called with it); () does not"),
         (lambda a, b: None, "must take one argument (it is called with it); (a, b) does not"),
         (_saves_asynchronously, "must be a plain function: it is called, not awaited, so an async one never runs"),
+        (_yields_asynchronously, "must be a plain function: it is called, not awaited, so an async one never runs"),
     ],
-    ids=["no argument", "callable object, no argument", "two arguments", "async function"],
+    ids=["no argument", "callable object, no argument", "two arguments", "async function", "async generator"],
 )
 def test_a_callback_that_could_not_be_run_is_refused_before_the_post(
     make: Make, callback: str, given: object, reason: str
@@ -281,11 +287,25 @@ def test_a_callback_that_could_not_be_run_is_refused_before_the_post(
     assert_nothing_sent(api)
 
 
+def _one(event: object) -> None:
+    """A callback a test double imitates."""
+
+
 @pytest.mark.parametrize(
-    "callback", [print, lambda event, *rest: None, functools.partial(lambda tag, event: None, "t")]
+    "callback",
+    [
+        print,
+        lambda event, *rest: None,
+        functools.partial(lambda tag, event: None, "t"),
+        unittest.mock.Mock(),
+        unittest.mock.Mock(spec=_one),
+        unittest.mock.MagicMock(spec=_one),
+    ],
+    ids=["builtin", "extra optional parameters", "partial", "Mock", "Mock(spec=f)", "MagicMock(spec=f)"],
 )
 def test_callbacks_that_take_one_argument_are_accepted(make: Make, callback: object) -> None:
-    """A builtin (whose signature cannot be read), one with extra optional parameters, a partial."""
+    """A builtin (whose signature cannot be read), one with extra optional parameters, a partial, and test
+    doubles (which imitate a function well enough to fool inspect, or to break it)."""
     api = FakeAPI(posts=[lambda _: job("queued")], gets=[lambda _: job("completed", video={"url": "https://c/v.mp4"})])
     assert "gen-1" == make(api)("generate", PNG, "p", on_submitted=callback).id
 
