@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import re
+import threading
 import weakref
 from collections.abc import Generator, Mapping
 from urllib.parse import quote, urlsplit
@@ -97,19 +98,28 @@ class _KeyFilter(logging.Filter):
     def __init__(self) -> None:
         super().__init__()
         self.auths: weakref.WeakSet[BearerAuth] = weakref.WeakSet()
+        self._lock = threading.Lock()  # clients are made on one thread while another logs
 
     def watch(self, auth: BearerAuth) -> None:
-        if not self.auths:  # installed with the first client, not at import
-            for name in self.LOGGERS:
-                logger = logging.getLogger(name)
-                if self not in logger.filters:
-                    logger.addFilter(self)
-        self.auths.add(auth)
+        with self._lock:
+            if not self.auths:  # installed with the first client, not at import
+                for name in self.LOGGERS:
+                    logger = logging.getLogger(name)
+                    if self not in logger.filters:
+                        logger.addFilter(self)
+            self.auths.add(auth)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        """Always lets the record through; a record that cannot be formatted is left for logging to report,
+        as it would without this filter (never an exception inside an HTTP call)."""
+        try:
+            message = record.getMessage()
+        except Exception:
+            return True
+        with self._lock:
+            auths = list(self.auths)
         clean = message
-        for auth in list(self.auths):
+        for auth in auths:
             clean = auth.redact(clean)
         if clean != message:
             record.msg, record.args = clean, None

@@ -26,7 +26,7 @@ from aimlapi_video import (
     ProgressEvent,
     VideoUrlExpiredError,
 )
-from aimlapi_video._config import BearerAuth
+from aimlapi_video._config import _KEY_FILTER, BearerAuth
 from tests.unit.harness import KEY, PNG, FakeAPI, Runner, api_error_body, done, job
 
 Make = Callable[..., Runner]
@@ -528,6 +528,20 @@ def test_the_http_libraries_debug_logs_never_show_the_key(
     [record] = [r for r in caplog.records if r.name == logger]
     assert_no_key(record.getMessage())
     assert 'token="<redacted>"' in record.getMessage()
+
+
+def test_a_log_record_that_cannot_be_formatted_does_not_raise_from_the_key_filter(
+    make: Make, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The filter runs inside the HTTP call that logs: a record whose arguments do not fit its format is let
+    through for logging to report (as it would without the filter), never raised into the request."""
+    make(FakeAPI())
+    logger = logging.getLogger("httpcore.http11")
+    monkeypatch.setattr(logger, "propagate", False)  # no handler formats it here: only the filter runs
+    monkeypatch.setattr(logger, "level", logging.DEBUG)
+    record = logger.makeRecord(logger.name, logging.DEBUG, __file__, 1, "%d bytes", ("not a number",), None)
+    assert (True, "%d bytes") == (_KEY_FILTER.filter(record), record.msg)
+    logger.debug("%d bytes", "not a number")  # would raise TypeError out of the filter
 
 
 def test_a_failed_jobs_message_that_echoes_the_key_is_redacted(make: Make, caplog: pytest.LogCaptureFixture) -> None:
