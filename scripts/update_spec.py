@@ -278,6 +278,8 @@ def update(
     except (build_spec.BuildError, OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UpdateError(f"building the spec from the new fragments failed: {exc}") from exc
     spec_text = build_spec.dump(new_spec)
+    changes = diff_specs(old_spec, new_spec)
+    changes += hidden_by_merge(current, fragments, changes)  # before anything is rewritten: it may fail
     with tempfile.TemporaryDirectory(prefix="update_spec-") as tmp:
         staged_spec = Path(tmp) / SPEC.name
         staged_spec.write_text(spec_text, encoding="utf-8")
@@ -291,8 +293,6 @@ def update(
         except OSError as exc:
             raise UpdateError(f"replacing the files failed, the old ones are restored: {exc}") from exc
     checked = typecheck_facade(root) if typecheck else None
-    changes = diff_specs(old_spec, new_spec)
-    changes += hidden_by_merge(current, fragments, changes)
     return Result(tuple(changed), tuple(changes), checked, tuple(sources))
 
 

@@ -82,9 +82,9 @@ class PollClock:
 def parse_retry_after(value: str | None, date: str | None = None, now: Callable[[], float] = time.time) -> float | None:
     """Seconds from a ``Retry-After`` header, in seconds or as an HTTP date; ``None`` if absent or unreadable.
 
-    A date is measured from the answer's own ``Date`` header (``date``) when it has a readable one: both then
-    come from the server's clock, so a wrong local clock does not matter. Otherwise from ``now()`` (Unix time).
-    A date already past means 0.
+    A date is measured from the answer's own ``Date`` header (``date``) when it has a readable one within a
+    day of ``now()``: both then come from the server's clock, so a wrong local clock does not matter (one
+    further off is taken as broken). Otherwise from ``now()`` (Unix time). A date already past means 0.
     """
     if value is None:
         return None
@@ -94,8 +94,14 @@ def parse_retry_after(value: str | None, date: str | None = None, now: Callable[
     when = _http_date(text)
     if when is None:
         return None
+    local = now()
     reference = _http_date(date) if date is not None else None
-    return max(0.0, when - (reference if reference is not None else now()))
+    if reference is None or abs(reference - local) > _DAY:
+        reference = local
+    return max(0.0, when - reference)
+
+
+_DAY = 86_400.0
 
 
 #: Delta-seconds as servers send them (a fraction tolerated); not "nan", "inf", "-1" or "²".

@@ -206,6 +206,7 @@ NOW = 1_700_000_000.0  # 2023-11-14T22:13:20Z
         ("Tue, 14 Nov 2023 22:13:50 GMT", None, 30.0),  # from the local clock
         ("Tue, 14 Nov 2023 22:13:50 GMT", "Tue, 14 Nov 2023 22:13:45 GMT", 5.0),  # from the server's Date
         ("Tue, 14 Nov 2023 22:13:50 GMT", "not a date", 30.0),  # an unreadable Date: the local clock
+        ("Tue, 14 Nov 2023 22:13:50 GMT", "Mon, 01 Jan 0001 00:00:00 GMT", 30.0),  # a broken Date: local clock
         ("Tue, 14 Nov 2023 22:13:00 GMT", None, 0.0),  # already past
         ("Tuesday soon", None, None),
     ],
