@@ -85,7 +85,7 @@ def error_message(content: bytes, status_code: int, redact: Callable[[str], str]
     """
     try:
         body = json.loads(content)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth: shown as text
         body = None
     if isinstance(body, Mapping):
         raw = body.get("message", body.get("error", body.get("detail")))

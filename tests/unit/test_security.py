@@ -505,6 +505,15 @@ def test_control_characters_in_a_server_message_are_removed(make: Make) -> None:
     assert "bad[2J]0;pwned input here" == info.value.message
 
 
+def test_an_error_body_nested_too_deeply_is_still_an_api_error(make: Make) -> None:
+    """A 400 whose JSON nests past the parser's depth: APIError with the status (a gateway page's treatment),
+    not a raw RecursionError."""
+    deep = b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(APIError) as info:
+        make(FakeAPI(gets=[httpx.Response(400, content=deep)]))("get", "gen-1")
+    assert 400 == info.value.status_code
+
+
 def test_a_validation_error_lists_its_messages(make: Make) -> None:
     """A 422 in the {detail: [{loc, msg, type}]} shape reads as its messages, not as a Python repr."""
     detail = [{"loc": ["body", "prompt"], "msg": "field required", "type": "missing"}, {"msg": "seed too big"}]
