@@ -83,8 +83,9 @@ def parse_retry_after(value: str | None, date: str | None = None, now: Callable[
     """Seconds from a ``Retry-After`` header, in seconds or as an HTTP date; ``None`` if absent or unreadable.
 
     A date is measured from the answer's own ``Date`` header (``date``) when it has a readable one within a
-    day of ``now()``: both then come from the server's clock, so a wrong local clock does not matter (one
-    further off is taken as broken). Otherwise from ``now()`` (Unix time). A date already past means 0.
+    day of ``now()``: both then come from the server's clock, so a local clock off by less than that does not
+    matter (a Date further off is taken as broken). Otherwise from ``now()`` (Unix time). A date already past
+    means 0.
     """
     if value is None:
         return None

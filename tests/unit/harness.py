@@ -7,7 +7,9 @@ hides the difference so a test body is written once.
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import json
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -41,6 +43,16 @@ def api_error_body(status: int, message: str = "nope", request_id: str = "req-42
         "timestamp": "2026-11-25T00:00:00Z",
     }
     return httpx.Response(status, json=body, headers=headers)
+
+
+def dated_retry_after(seconds: int) -> dict[str, str]:
+    """``Retry-After`` as an HTTP date ``seconds`` after the answer's own ``Date``, both about now (the client
+    measures from the Date header only when it is within a day of its clock): the hint is exactly ``seconds``."""
+    now = int(time.time())
+    return {
+        "Retry-After": email.utils.formatdate(now + seconds, usegmt=True),
+        "Date": email.utils.formatdate(now, usegmt=True),
+    }
 
 
 def corrupt_gzip(**headers: str) -> Reply:

@@ -31,6 +31,7 @@ from aimlapi_video._download import (
 )
 from aimlapi_video._errors import DownloadError, InvalidInputError, VideoUrlExpiredError
 from aimlapi_video.testing._mp4 import build_mp4
+from tests.unit.harness import dated_retry_after
 
 URL = "https://cdn.example.com/videos/abc.mp4?X-Signature=SECRET-SIGNATURE&Expires=99"
 VIDEO = bytes(range(256)) * 40  # 10 240 bytes, not all alike, so misplaced bytes show
@@ -671,7 +672,7 @@ def test_core_416_when_everything_is_saved_is_done() -> None:
 def test_a_retry_after_date_is_honoured_from_the_answers_date(mode: str, tmp_path: Path) -> None:
     """A 503 saying "retry at <date>", 20 s after its own Date header: the download waits 20 s."""
     sleeps = Sleeps()
-    dated = {"Retry-After": "Tue, 14 Nov 2023 22:13:40 GMT", "Date": "Tue, 14 Nov 2023 22:13:20 GMT"}
+    dated = dated_retry_after(20)
     host = Host(lambda _: httpx.Response(503, headers=dated, content=b"busy"), full())
     saved = download(mode, host, tmp_path / "v.mp4", sleeps=sleeps)
     assert VIDEO == saved.read_bytes()

@@ -20,7 +20,18 @@ from aimlapi_video import (
     SubmitUncertainError,
 )
 from aimlapi_video._engine import interrupted_request_id
-from tests.unit.harness import PNG, FakeAPI, Reply, Runner, api_error_body, corrupt_gzip, cut_body, job, too_deep
+from tests.unit.harness import (
+    PNG,
+    FakeAPI,
+    Reply,
+    Runner,
+    api_error_body,
+    corrupt_gzip,
+    cut_body,
+    dated_retry_after,
+    job,
+    too_deep,
+)
 
 Make = Callable[..., Runner]
 
@@ -111,7 +122,7 @@ def test_429_is_retried_after_the_servers_hint(make: Make) -> None:
 
 def test_429_honours_a_retry_after_given_as_a_date(make: Make) -> None:
     """Retry-After as an HTTP date, 9 s after the answer's own Date: the POST is sent again after 9 s."""
-    hint = {"Retry-After": "Tue, 14 Nov 2023 22:13:29 GMT", "Date": "Tue, 14 Nov 2023 22:13:20 GMT"}
+    hint = dated_retry_after(9)
     api = FakeAPI(posts=[api_error_body(429, **hint), job("queued")])
     runner = make(api)
     assert "gen-1" == runner("submit", PNG, "p").id

@@ -25,7 +25,17 @@ from aimlapi_video import (
 from aimlapi_video._async_client import gate_limit
 from aimlapi_video._drivers import HOOKS, calling
 from aimlapi_video._engine import Fetch
-from tests.unit.harness import FakeAPI, FakeClock, Runner, api_error_body, corrupt_gzip, done, job, too_deep
+from tests.unit.harness import (
+    FakeAPI,
+    FakeClock,
+    Runner,
+    api_error_body,
+    corrupt_gzip,
+    dated_retry_after,
+    done,
+    job,
+    too_deep,
+)
 
 Make = Callable[..., Runner]
 URL = "https://cdn.example.com/v.mp4?sig=abc"
@@ -254,7 +264,7 @@ def test_transient_failures_are_tolerated(make: Make) -> None:
 
 def test_a_503_with_a_retry_after_date_sets_the_next_gap(make: Make) -> None:
     """Retry-After as an HTTP date on a status check: the next check comes that long after the answer's Date."""
-    hint = {"Retry-After": "Tue, 14 Nov 2023 22:13:45 GMT", "Date": "Tue, 14 Nov 2023 22:13:20 GMT"}
+    hint = dated_retry_after(25)
     api = FakeAPI(gets=[api_error_body(503, **hint), done()])
     runner = make(api, poll_schedule=NO_JITTER)
     assert URL == runner("wait", "gen-1").video_url
