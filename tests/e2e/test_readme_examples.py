@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,8 @@ import pytest
 import aimlapi_video
 from aimlapi_video.testing import FakeAIMLAPI
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
 BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
 IMPORT = re.compile(r"^from aimlapi_video import (.+)$", re.M)
 JPEG = b"\xff\xd8\xff\xe0" + bytes(200)  # what the client and the emulator check: the magic bytes
@@ -49,9 +51,12 @@ def run(block: str) -> dict[str, Any]:
 
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A directory with the images the examples name, and an emulator the environment points at."""
-    for name in ("mona_lisa.jpg", "photo.jpg"):
-        (tmp_path / name).write_bytes(JPEG)
+    """A directory laid out like the checkout's root for the images the examples name (the sample image the
+    repository ships, and a user's photo.jpg in the testing example), and an emulator the environment points
+    at, as the README says to start."""
+    (tmp_path / "examples").mkdir()
+    shutil.copy(ROOT / "examples" / "sunrise.png", tmp_path / "examples" / "sunrise.png")
+    (tmp_path / "photo.jpg").write_bytes(JPEG)
     monkeypatch.chdir(tmp_path)
     with FakeAIMLAPI() as fake:
         monkeypatch.setenv("AIMLAPI_API_KEY", fake.api_key)
@@ -80,8 +85,15 @@ def test_the_sync_example_runs_as_written(workdir: Path, capsys: pytest.CaptureF
 
 def test_the_async_example_runs_as_written(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run(BLOCKS[1])
-    assert is_mp4(workdir / "out.mp4")
+    assert is_mp4(workdir / "out-async.mp4")
     assert "Completed(" in capsys.readouterr().out
+
+
+def test_the_two_library_examples_run_one_after_the_other(workdir: Path) -> None:
+    """As a reader tries them, in one directory: neither refuses to overwrite the other's video."""
+    run(BLOCKS[0])
+    run(BLOCKS[1])
+    assert [True, True, True] == [is_mp4(workdir / name) for name in ("out.mp4", "step.mp4", "out-async.mp4")]
 
 
 def test_the_testing_example_passes(workdir: Path) -> None:

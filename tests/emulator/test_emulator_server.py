@@ -236,17 +236,25 @@ def test_a_port_in_use_is_one_line_not_a_traceback(capsys: pytest.CaptureFixture
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery to a child differs on Windows")
 def test_python_m_serves_until_interrupted(make_body: Any) -> None:
-    """``python -m aimlapi_video.testing`` logs its URL, serves the API, and exits 0 on Ctrl+C."""
+    """``python -m aimlapi_video.testing`` logs its URL, prints the two variables to export (on stdout, ready
+    to paste), serves the API with them, and exits 0 on Ctrl+C."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     command = [sys.executable, "-m", "aimlapi_video.testing", "--port", "0", "--job-seconds", "0"]
-    with subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env=env) as process:
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) as process:
         try:
             assert process.stderr is not None
+            assert process.stdout is not None
             line = process.stderr.readline()
             match = re.search(r"http://127\.0\.0\.1:\d+", line)
             assert match, line
-            headers = {"Authorization": "Bearer fake-key-aimlapi-video-emulator"}
-            with httpx.Client(base_url=match.group(0), headers=headers) as http:
+            exported = process.stdout.readline().split()
+            assert [
+                "export",
+                f"AIMLAPI_BASE_URL={match.group(0)}",
+                "AIMLAPI_API_KEY=fake-key-aimlapi-video-emulator",
+            ] == exported
+            key = exported[2].partition("=")[2]
+            with httpx.Client(base_url=match.group(0), headers={"Authorization": f"Bearer {key}"}) as http:
                 job_id = http.post(API, json=make_body()).json()["id"]
                 status = http.get(API, params={"generation_id": job_id}).json()["status"]
         finally:

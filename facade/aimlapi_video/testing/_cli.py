@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
+import shlex
+import sys
 from dataclasses import replace
 
 from ._scenario import Scenario
@@ -76,6 +79,16 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
     return scenario
 
 
+def _announce(base_url: str, api_key: str) -> None:
+    """How to point the CLI or a program at the emulator, ready to paste: the command's output (stdout), the
+    log going to stderr."""
+    if sys.stdout is None:  # started with stdout closed: the log line on stderr still names the URL
+        return
+    with contextlib.suppress(OSError):
+        sys.stdout.write(f"export AIMLAPI_BASE_URL={base_url} AIMLAPI_API_KEY={shlex.quote(api_key)}\n")
+        sys.stdout.flush()
+
+
 def main(argv: list[str] | None = None, *, prog: str | None = None) -> int:
     """Parse ``argv`` and serve until interrupted; returns the exit status (0 once stopped). A bad flag raises
     ``SystemExit(2)`` and a port it cannot listen on ``SystemExit(3)``, as argparse does. ``prog`` names the command in
@@ -97,6 +110,7 @@ def main(argv: list[str] | None = None, *, prog: str | None = None) -> int:
             job_seconds=args.job_seconds,
             api_key=args.api_key,
             log_level=args.log_level,
+            ready=lambda url: _announce(url, args.api_key),
         )
     except OSError as exc:  # the port is taken, the address is not this machine's... (exit 3, as the CLI's)
         parser.exit(3, f"{parser.prog}: error: cannot serve on {args.host}:{args.port}: {exc.strerror or exc}\n")
