@@ -333,8 +333,9 @@ def download_sync(
     any request for a bad argument, DownloadError for an unusable URL or an ``output`` that exists without
     ``overwrite`` (the caller checked it, so it appeared since), VideoUrlExpiredError
     if the host refuses the URL (403/404/410), DownloadError otherwise; nothing partial is ever left.
-    ``on_progress`` is called after each ``chunk_size`` bytes written and once at the end; bytes of an
-    unfinished chunk when a connection drops are fetched again. ``max_attempts`` counts every request.
+    ``on_progress`` is called after each ``chunk_size`` bytes written and once at the end (unless the last
+    report already said the same); bytes of an unfinished chunk when a connection drops are fetched again.
+    ``max_attempts`` counts every request.
     """
     with _attributed(generation_id):
         dest = _prepare(http, url, output, overwrite=overwrite, max_attempts=max_attempts, chunk_size=chunk_size)

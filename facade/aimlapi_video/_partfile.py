@@ -95,6 +95,7 @@ class PartFile:
         self.overwrite = overwrite
         self.report_every = report_every
         self._next_report = 0
+        self._reported: DownloadProgress | None = None  # the last progress reported
         self._writeback = start_writeback if writeback is None else writeback
         self._writeback_every = writeback_every
         self._written_back = 0  # bytes before this offset were handed to the OS for writeback
@@ -145,6 +146,7 @@ class PartFile:
                 self._written_back = self._size
         if self.on_progress is not None and progress.bytes_done >= self._next_report:
             self._next_report = progress.bytes_done + self.report_every
+            self._reported = progress
             self.on_progress(progress)
 
     def whole_mp4(self) -> bool | None:
@@ -175,7 +177,7 @@ class PartFile:
             self._rename()
         fsync_dir(self.dest.parent)
         _log.debug("saved %d bytes to %s", self._size, self.dest)
-        if self.on_progress is not None:
+        if self.on_progress is not None and self.ledger.progress != self._reported:  # not the last one again
             self.on_progress(self.ledger.progress)
 
     def _rename(self) -> None:
