@@ -10,6 +10,10 @@ def _s(d: dict[str, float], fmt: str = "{:.2f}") -> str:
     return " / ".join(fmt.format(d[k]) for k in ("min", "median", "max"))
 
 
+#: A --quick run measures tiny sizes once, so that the benchmarks cannot rot: its figures judge nothing.
+_QUICK = "not judged (--quick: tiny sizes, one repetition)"
+
+
 def _ok(passed: bool) -> str:
     return "met" if passed else "**missed**"
 
@@ -294,7 +298,7 @@ def render(results: dict[str, Any], meta: dict[str, Any], notes: str) -> str:
         "",
         "| target | measured | verdict |",
         "|---|---|---|",
-        *(f"| {t} | {m} | {v} |" for t, m, v in targets(results)),
+        *(f"| {t} | {m} | {_QUICK if meta.get('quick') else v} |" for t, m, v in targets(results)),
         "",
     ]
     for name, section in SECTIONS.items():

@@ -110,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         "date": datetime.date.today().isoformat(),
         "duration_s": time.monotonic() - started,
         "machine": _machine(),
+        "quick": args.quick,
         "failed": failed,
         "peers": {k: str(v) for k, v in pythons.items()},
     }

@@ -95,6 +95,9 @@ def test_report_has_every_section_and_target(quick: tuple[dict[str, Any], str]) 
         assert heading in text
     assert "could not run: not requested" in text
     assert len(targets(results)) >= 10
+    judged = [line for line in text.splitlines() if line.endswith(("| met |", "| **missed** |"))]
+    assert [] == judged  # a quick run's tiny sizes judge nothing
+    assert len(targets(results)) == text.count("| not judged (--quick: tiny sizes, one repetition) |")
 
 
 def test_polling_simulation_counts_checks_and_lag() -> None:
