@@ -163,7 +163,8 @@ def fetch(url: str, client: httpx.Client) -> str:
         response = client.get(url)
     except httpx.HTTPError as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise UpdateError(f"{url}: cannot download ({type(exc).__name__}: {reason})") from exc
+        offline = "; offline? make update-spec SOURCE_DIR=DIR reads the raw files from DIR"
+        raise UpdateError(f"{url}: cannot download ({type(exc).__name__}: {reason}){offline}") from exc
     if response.status_code != 200:
         raise UpdateError(f"{url}: HTTP {response.status_code} {response.reason_phrase}".rstrip())
     return response.text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -413,3 +414,15 @@ def test_max_image_mb_must_be_a_positive_number(cli: Cli, fake: FakeAIMLAPI, png
     assert 2 == result.returncode
     assert "Invalid value for '--max-image-mb'" in result.stderr
     assert Counters() == counters_delta(before, fake.counters)
+
+
+def test_an_unreachable_server_is_named_in_the_error(cli: Cli, fake: FakeAIMLAPI) -> None:
+    """Connection refused: exit 3, and the one error line says which server was tried (from --base-url here;
+    the environment's or the default otherwise), since 'connection refused' alone does not say where."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed once the probe is: nothing listens there
+    base = f"http://127.0.0.1:{port}"
+    result = cli.run(fake, "status", "gen-1", "--base-url", base)
+    assert 3 == result.returncode
+    assert error_line(result).endswith(f"(server {base})")

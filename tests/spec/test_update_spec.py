@@ -391,7 +391,8 @@ def test_unreachable_url_is_a_clear_error_and_rewrites_nothing(repo: Path, capsy
         (lambda request: httpx.Response(503), "HTTP 503 Service Unavailable"),
         (
             lambda request: (_ for _ in ()).throw(httpx.ReadTimeout("timed out")),
-            "cannot download (ReadTimeout: timed out)",
+            "cannot download (ReadTimeout: timed out); offline? make update-spec SOURCE_DIR=DIR reads the raw files"
+            " from DIR",
         ),
     ],
 )

@@ -66,7 +66,7 @@ def _named(name: str, opts: Options) -> str | None:
 def cli_wording(exc: BaseException, opts: Options) -> str:
     """``exc``'s message on one line, in the command line's words: the option for a library argument, what to
     type for the library's advice, the command for a call to make."""
-    from .. import InvalidInputError, VideoUrlExpiredError  # noqa: PLC0415
+    from .. import APIConnectionError, InvalidInputError, VideoUrlExpiredError  # noqa: PLC0415
 
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted"
@@ -83,4 +83,16 @@ def cli_wording(exc: BaseException, opts: Options) -> str:
         followed = any("aimlapi-video" in note for note in getattr(exc, "__notes__", []))
         fresh = "finishing it" if followed else follow_command("download", exc.generation_id, opts.base_url)
         message = message.replace(f"call get({exc.generation_id!r}) for a fresh URL", f"{fresh} fetches a fresh one")
+    if isinstance(exc, APIConnectionError):  # which server could not be reached: the env's, the flag's, the default?
+        message += f" (server {_server(opts)})"
     return " ".join(message.split())
+
+
+def _server(opts: Options) -> str:
+    """The API server this run talks to: ``--base-url``, else ``AIMLAPI_BASE_URL``, else the default."""
+    from .._config import resolve_base_url  # noqa: PLC0415
+
+    try:
+        return resolve_base_url(opts.base_url)
+    except ValueError:  # not usable: the run stopped before any connection, with its own message
+        return opts.base_url or "?"
