@@ -34,12 +34,8 @@ from ._models import (
 from ._polling import PollSchedule
 from ._request import DEFAULT_DURATION
 
-
-def gate_limit(pool_timeout: float | None, time_limit: float | None) -> float | None:
-    """How long a request may queue at the gate: the pool timeout, cut to a status check's time limit."""
-    if time_limit is None:
-        return pool_timeout
-    return time_limit if pool_timeout is None else min(pool_timeout, time_limit)
+#: Downloads in flight at once: httpx's default pool size, which the video pool keeps.
+_VIDEO_CONNECTIONS = 100
 
 
 class AsyncVideoClient(ClientBase):
@@ -79,6 +75,8 @@ class AsyncVideoClient(ClientBase):
         self._sleep = sleep or asyncio.sleep
         self._timeout = http_timeout(timeout)
         self._gate = asyncio.Semaphore(LIMITS.max_connections or 100)
+        self._video_gate = asyncio.Semaphore(_VIDEO_CONNECTIONS)  # downloads queue here too (see _enter_pool)
+        self._closed = False
         http = httpx.AsyncClient(
             base_url=url,
             auth=auth,
@@ -122,12 +120,15 @@ class AsyncVideoClient(ClientBase):
     async def close(self) -> None:
         """Close the API and video connection pools (in the event loop the client was used in)."""
         self._same_loop()
+        self._closed = True
         await self._api.get_async_httpx_client().aclose()
         if self._video_http is not None:
             await self._video_http.aclose()
 
     def _video(self) -> httpx.AsyncClient:
         """A separate pool with no credentials, so the key never reaches the video host."""
+        if self._closed:  # made on first use: after close() it would be a new pool that nothing closes
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
         if self._video_http is None:
             self._video_http = httpx.AsyncClient(
                 timeout=self._timeout,
@@ -138,21 +139,22 @@ class AsyncVideoClient(ClientBase):
         return self._video_http
 
     async def _enter_pool(self, time_limit: float | None = None) -> None:
-        """Wait (FIFO, within the pool timeout) until fewer than ``max_connections`` API requests are in flight.
+        """Wait (FIFO) until fewer than ``max_connections`` API requests are in flight.
 
         httpcore re-scans every queued request against every connection on each pool event, so with ~1,000
         requests queued in its pool the CPU cost grows quadratically and requests end in PoolTimeout
-        (bench/scale.py). Queueing here instead keeps httpcore's queue empty; the wait still raises
-        ``httpx.PoolTimeout`` after the pool timeout (or a status check's shorter time limit), as waiting
-        inside httpx's pool would.
+        (bench/scale.py). Queueing here instead keeps httpcore's queue empty. The wait has no limit of its own:
+        it is behind this client's own requests, each with its timeouts, so it ends; a pool timeout here would
+        turn a busy client into "could not reach the API" (a submit gave up after three). A status check's
+        time limit (a wait's deadline) still bounds it, raising ``httpx.PoolTimeout``.
         """
         import asyncio  # noqa: PLC0415  (already loaded: see __init__)
 
         try:
-            async with asyncio.timeout(gate_limit(self._timeout.pool, time_limit)):
+            async with asyncio.timeout(time_limit):
                 await self._gate.acquire()
         except TimeoutError:
-            raise httpx.PoolTimeout("no free connection in the pool") from None
+            raise httpx.PoolTimeout("the wait's deadline came while queued for a connection") from None
 
     async def _perform(self, action: Action) -> Any:
         from aiml_api_client.api.default import create_video_generation, get_video_generation  # noqa: PLC0415
@@ -181,15 +183,17 @@ class AsyncVideoClient(ClientBase):
             case Save():
                 from ._download import download_async  # noqa: PLC0415  (loaded when a video is first saved)
 
-                return await download_async(
-                    self._video(),
-                    action.url,
-                    action.dest,
-                    overwrite=action.overwrite,
-                    on_progress=action.on_progress,
-                    generation_id=action.generation_id,
-                    sleep=self._sleep,
-                )
+                video = self._video()
+                async with self._video_gate:  # as API requests: httpcore's own queue grows quadratic in CPU
+                    return await download_async(
+                        video,
+                        action.url,
+                        action.dest,
+                        overwrite=action.overwrite,
+                        on_progress=action.on_progress,
+                        generation_id=action.generation_id,
+                        sleep=self._sleep,
+                    )
             case Emit():
                 return None
 

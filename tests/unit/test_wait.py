@@ -22,7 +22,6 @@ from aimlapi_video import (
     Usage,
     WaitTimeoutError,
 )
-from aimlapi_video._async_client import gate_limit
 from aimlapi_video._drivers import HOOKS, calling
 from aimlapi_video._engine import Fetch
 from tests.unit.harness import (
@@ -407,17 +406,6 @@ def test_a_body_trickling_past_the_deadline_ends_the_wait_at_the_deadline(make: 
     with pytest.raises(WaitTimeoutError):
         runner("wait", "gen-1", timeout=5)
     assert 1005.0 < runner.clock.now < 1007.0  # stopped within a byte of the deadline, not after the whole body
-
-
-@pytest.mark.parametrize(
-    ("pool", "time_limit", "expected"),
-    [(30.0, None, 30.0), (30.0, 0.5, 0.5), (2.0, 5.0, 2.0), (None, 5.0, 5.0), (None, None, None)],
-)
-def test_the_async_gate_queues_a_check_no_longer_than_its_time_limit(
-    pool: float | None, time_limit: float | None, expected: float | None
-) -> None:
-    """A wait's check must not sit 30 s at the gate when 0.5 s are left before the deadline."""
-    assert expected == gate_limit(pool, time_limit)
 
 
 def test_time_spent_queueing_counts_against_a_checks_time_limit() -> None:
