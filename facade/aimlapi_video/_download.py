@@ -33,7 +33,7 @@ import httpx
 from ._config import is_loopback
 from ._errors import DownloadError, InvalidInputError, VideoUrlExpiredError
 from ._models import DownloadProgress
-from ._partfile import PartFile
+from ._partfile import PartFile, fsync_dir
 from ._polling import parse_retry_after
 
 __all__ = ["DownloadProgress", "download_async", "download_sync"]
@@ -416,6 +416,22 @@ async def download_async(
                 break
             if verdict.delay > 0:
                 await sleep(verdict.delay)
-        await asyncio.to_thread(part.sync)  # an fsync waits for the disk: not on the event loop
-        part.place()
+        await _in_thread(part.sync)  # an fsync waits for the disk: not on the event loop
+        part.put()
+        await _in_thread(fsync_dir, dest.parent)  # the directory's too
+        part.saved()
     return dest
+
+
+async def _in_thread(work: Callable[..., None], *args: object) -> None:
+    """``work(*args)`` in a worker thread. If the task is cancelled meanwhile, the thread is waited for before
+    the cancellation goes on: leaving then would close (and remove) the file the thread is still syncing, and
+    its descriptor number could be another file's by the time the fsync runs."""
+    import asyncio  # noqa: PLC0415  (already loaded by the running loop)
+
+    running = asyncio.ensure_future(asyncio.to_thread(work, *args))
+    try:
+        await asyncio.shield(running)
+    except asyncio.CancelledError:
+        await asyncio.wait([running])
+        raise

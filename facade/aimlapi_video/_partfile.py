@@ -170,14 +170,23 @@ class PartFile:
             os.fsync(self._file.fileno())
 
     def place(self) -> None:
+        """``put``, the directory's fsync, then ``saved``: the last step, for the synchronous shell (the async
+        one runs the fsync in a worker thread)."""
+        self.put()
+        fsync_dir(self.dest.parent)
+        self.saved()
+
+    def put(self) -> None:
         """Put the synced file in place atomically. Without overwrite, a file that appeared meanwhile is never
         replaced: a hard link fails if the name exists (where links are unsupported, check first)."""
         with _disk(self.dest):
             self._file.close()
             self._rename()
-        fsync_dir(self.dest.parent)
+
+    def saved(self) -> None:
+        """The save is done and durable: log it, and report the end (unless the last report said the same)."""
         _log.debug("saved %d bytes to %s", self._size, self.dest)
-        if self.on_progress is not None and self.ledger.progress != self._reported:  # not the last one again
+        if self.on_progress is not None and self.ledger.progress != self._reported:
             self.on_progress(self.ledger.progress)
 
     def _rename(self) -> None:

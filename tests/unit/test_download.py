@@ -461,7 +461,8 @@ def test_keyboard_interrupt_mid_download_leaves_nothing(mode: str, tmp_path: Pat
 
 
 def test_the_final_fsync_waits_off_the_event_loop(mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The file's fsync (which waits for the disk) runs in a worker thread under asyncio, inline otherwise."""
+    """Both fsyncs (the file's, then its directory's), which wait for the disk, run in a worker thread under
+    asyncio, inline otherwise."""
     real_fsync = os.fsync
     threads: list[int] = []
 
@@ -474,18 +475,27 @@ def test_the_final_fsync_waits_off_the_event_loop(mode: str, tmp_path: Path, mon
     assert VIDEO == saved.read_bytes()
     here = threading.get_ident()
     file_fsync_thread, dir_fsync_thread = threads
-    assert (mode == "sync", True) == (file_fsync_thread == here, dir_fsync_thread == here)
+    assert (mode == "sync", mode == "sync") == (file_fsync_thread == here, dir_fsync_thread == here)
 
 
 def test_cancelling_during_a_slow_fsync_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A task cancelled while the disk is still syncing ends at once, and nothing is put in place.
+    """A task cancelled while the disk is still syncing (in a worker thread) waits for that fsync to end before
+    the file is closed and removed: leaving at once closed the descriptor under the thread (EBADF, or another
+    file's fsync once the number was reused). Nothing is put in place.
 
     Async only: the synchronous shell has no task to cancel (its Ctrl-C cases are above)."""
+    real_fsync = os.fsync
     entered, release = threading.Event(), threading.Event()
+    outcomes: list[str] = []
 
     def slow_fsync(fd: int) -> None:
         entered.set()
         release.wait(10)  # a stalled loop would sit here, and the cancellation would come too late
+        try:
+            real_fsync(fd)
+            outcomes.append("synced its own file")
+        except OSError as exc:
+            outcomes.append(errno.errorcode.get(exc.errno or 0, str(exc)))
 
     monkeypatch.setattr(os, "fsync", slow_fsync)
 
@@ -495,13 +505,15 @@ def test_cancelling_during_a_slow_fsync_leaves_nothing(tmp_path: Path, monkeypat
             assert await asyncio.to_thread(entered.wait, 10)
             task.cancel()
             try:
-                with pytest.raises(asyncio.CancelledError):
-                    await task
+                for _ in range(5):  # the cancellation reaches the download, which must not close the file yet
+                    await asyncio.sleep(0)
             finally:
-                release.set()  # before asyncio.run's shutdown, which waits for the worker thread
+                release.set()
+            with pytest.raises(asyncio.CancelledError):
+                await task
 
     asyncio.run(run())
-    assert [] == names(tmp_path)
+    assert (["synced its own file"], []) == (outcomes, names(tmp_path))
 
 
 class Interrupt(Sleeps):
