@@ -204,7 +204,11 @@ class AsyncVideoClient(ClientBase):
             return self._body(arguments)
         import asyncio  # noqa: PLC0415  (already loaded: see __init__)
 
-        return await asyncio.to_thread(self._body, arguments)
+        # Handed over in a box, not as the thread's result: asyncio keeps a finished executor future alive for
+        # a while, and with it its result, megabytes of Base64, through the whole wait.
+        box: list[CreateVideoGenerationRequest] = []
+        await asyncio.to_thread(lambda: box.append(self._body(arguments)))
+        return box.pop()
 
     async def submit(
         self,
@@ -283,6 +287,6 @@ class AsyncVideoClient(ClientBase):
         """Submit, wait and (with ``output``) download, in one call. ``on_submitted`` gets the id first."""
         arguments = locals()
         dest = self._generate_checks(arguments)
-        body = await self._encoded(arguments)
-        done, path = await adrive(self._generate_plan(arguments, dest, body), self._perform)
+        plan = self._generate_plan(arguments, dest, await self._encoded(arguments))  # the plan alone holds the body
+        done, path = await adrive(plan, self._perform)
         return GenerationResult(generation=done, path=path)

@@ -345,6 +345,7 @@ def generate(
 ) -> Steps[tuple[Completed, Path | None]]:
     """Submit, wait, download. Once an id exists, any exception leaving here carries it in a note."""
     job = yield from submit(body, settings)
+    del body  # the encoded image (megabytes) is not kept through a wait of minutes: 1,000 waits would hold GBs
     try:
         if on_submitted is not None:
             on_submitted(job)

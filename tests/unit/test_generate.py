@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import os
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,6 +13,7 @@ import httpx
 import pytest
 
 from aimlapi_video import (
+    AsyncVideoClient,
     Completed,
     DownloadError,
     DownloadProgress,
@@ -20,10 +24,11 @@ from aimlapi_video import (
     PollSchedule,
     ProgressEvent,
     Usage,
+    VideoClient,
     VideoUrlExpiredError,
     WaitTimeoutError,
 )
-from tests.unit.harness import PNG, FakeAPI, Runner, done, job
+from tests.unit.harness import PNG, FakeAPI, ModeRunner, Runner, done, job
 
 Make = Callable[..., Runner]
 URL = "https://cdn.example.com/v.mp4?sig=abc"
@@ -308,3 +313,38 @@ def test_an_output_name_with_a_nul_byte_is_refused_before_the_post(make: Make, t
     with pytest.raises(InvalidInputError) as info:
         make(api)("generate", PNG, "p", output=str(tmp_path / "a\x00b.mp4"))
     assert ("output", 0) == (info.value.name, api.count("POST"))
+
+
+def test_the_encoded_image_is_not_kept_through_the_wait(mode: str) -> None:
+    """Once the create request is answered, nothing holds the encoded image (megabytes, as Base64 and JSON):
+    1,000 concurrent waits of minutes would otherwise hold gigabytes. Measured with tracemalloc at the first
+    progress event of the wait, against the memory before the call (the caller's own image bytes included)."""
+    image = PNG + os.urandom(1_500_000)  # over the 1 MiB the async client encodes in a worker thread
+    answers = iter(["queued", "completed"])
+
+    def api(request: httpx.Request) -> httpx.Response:  # keeps no request: only the client could hold the body
+        if request.method == "POST":
+            return httpx.Response(200, json={"id": "gen-1", "status": "queued"})
+        state = next(answers)
+        return httpx.Response(200, json={"id": "gen-1", "status": state, "video": {"url": "https://c/v.mp4"}})
+
+    during_wait: list[int] = []
+
+    def measure(event: object) -> None:
+        if not during_wait:
+            gc.collect()
+            during_wait.append(tracemalloc.get_traced_memory()[0])
+
+    options: dict[str, Any] = {"api_key": "sk-test-memory", "transport": httpx.MockTransport(api)}
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        runner = ModeRunner(VideoClient(**options) if mode == "sync" else AsyncVideoClient(**options))
+        try:
+            runner("generate", image, "p", on_progress=measure)
+        finally:
+            runner.close()
+    finally:
+        tracemalloc.stop()
+    [held] = during_wait
+    assert held - before < 1_000_000, f"{(held - before) / 1e6:.1f} MB still held during the wait"
