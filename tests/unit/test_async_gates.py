@@ -7,6 +7,7 @@ Async only: the sync client is called from one thread at a time per call, with h
 from __future__ import annotations
 
 import asyncio
+import io
 from pathlib import Path
 
 import httpx
@@ -98,3 +99,40 @@ def test_a_download_after_close_is_refused_like_any_request(tmp_path: Path, mode
         with pytest.raises(RuntimeError, match="client has been closed"):
             asyncio.run(main())
     assert [] == list(tmp_path.iterdir())
+
+
+class CountedImage(io.BytesIO):
+    """An image given as a file object, which counts the images read (encoded) so far."""
+
+    read_so_far = 0
+
+    def read(self, size: int | None = -1, /) -> bytes:
+        if self.tell() == 0:
+            CountedImage.read_so_far += 1
+        return super().read(size)
+
+
+def test_no_more_images_are_encoded_than_can_be_sent_at_once() -> None:
+    """150 submits at once while the server holds every answer: 100 requests are out, and the 50 others wait
+    before reading and encoding their image, instead of each holding its encoded body (megabytes) meanwhile:
+    1,000 such tasks with a 5 MB image held 8 GB."""
+    release = asyncio.Event()
+    counts: list[int] = []
+
+    async def held(request: httpx.Request) -> httpx.Response:
+        await release.wait()
+        return httpx.Response(200, json={"id": "gen-1", "status": "queued"})
+
+    async def main() -> list[Job]:
+        async with AsyncVideoClient(KEY, transport=httpx.MockTransport(held), sleep=_no_sleep) as client:
+            tasks = [asyncio.create_task(client.submit(CountedImage(PNG), "p")) for _ in range(150)]
+            for _ in range(50):  # every task gets as far as it can
+                await asyncio.sleep(0)
+            counts.append(CountedImage.read_so_far)
+            release.set()
+            return await asyncio.gather(*tasks)
+
+    CountedImage.read_so_far = 0
+    jobs = asyncio.run(main())
+
+    assert ([100], 150, 150) == (counts, len(jobs), CountedImage.read_so_far)
