@@ -264,6 +264,7 @@ class AsyncVideoClient(ClientBase):
     ) -> Job:
         """Create a generation and return right after the POST, with its id. Inputs are checked first."""
         arguments = locals()
+        self._body(arguments, encoded=False)  # what can be refused at once is, before waiting for a turn
         async with self._upload():
             return await adrive(engine.submit(await self._encoded(arguments), self._settings), self._perform)
 
@@ -325,6 +326,7 @@ class AsyncVideoClient(ClientBase):
         """Submit, wait and (with ``output``) download, in one call. ``on_submitted`` gets the id first."""
         arguments = locals()
         dest = self._generate_checks(arguments)
+        self._body(arguments, encoded=False)  # what can be refused at once is, before waiting for a turn
         async with self._upload():
             plan = self._generate_plan(arguments, dest, await self._encoded(arguments))  # the plan alone holds it
             done, path = await adrive(plan, self._perform)

@@ -311,7 +311,8 @@ def _encode(chunks: Iterable[bytes | memoryview], kind: _Kind, name: str, what: 
     return out
 
 
-def _encode_path(path: str, kind: _Kind, name: str, cap: int) -> str:
+def _checked_path(path: str, name: str, cap: int) -> str:
+    """``path``, shown, once it names a regular, non-empty file within the cap (found without reading it)."""
     shown = _show(path)
     try:
         st = os.stat(path)
@@ -328,6 +329,11 @@ def _encode_path(path: str, kind: _Kind, name: str, cap: int) -> str:
         raise InvalidInputError(name, f"{shown} is empty")
     if st.st_size > cap:
         raise _too_big(name, shown, st.st_size, cap)
+    return shown
+
+
+def _encode_path(path: str, kind: _Kind, name: str, cap: int) -> str:
+    shown = _checked_path(path, name, cap)
     try:
         f = open(path, "rb")  # noqa: SIM115 - closed by the with below; open errors get their own message
     except OSError as exc:
@@ -382,6 +388,28 @@ def _encode_any(source: object, kind: _Kind, name: str, max_bytes: int) -> str:
     if left is not None and left > max_bytes:
         raise _too_big(name, what, left, max_bytes)
     return _encode(_read_chunks(read, name, what, max_bytes), kind, name, what)
+
+
+def precheck(source: object, *, name: str, max_bytes: int) -> None:
+    """What encoding ``source`` would refuse that can be told without reading it: a missing, empty or oversized
+    file, oversized bytes, a wrong type, an empty string, a malformed URL. The async client runs this before a
+    submit waits for its turn to encode, so such an error comes at once; the encoding checks everything again."""
+    if isinstance(source, str | os.PathLike) and not (isinstance(source, str) and source[:5].lower() == "data:"):
+        path = os.fspath(source)
+        if isinstance(path, str) and path and not _URL.match(path):
+            _checked_path(path, name, max_bytes)
+            return
+    if isinstance(source, bytes | bytearray | str) or callable(getattr(source, "read", None)):
+        if isinstance(source, bytes | bytearray) and len(source) > max_bytes:
+            raise _too_big(name, "bytes input", len(source), max_bytes)
+        if isinstance(source, str) and _URL.match(source):
+            _check_url(source, name)
+        if isinstance(source, str) and not source:
+            raise InvalidInputError(name, "empty string is neither a path nor a URL")
+        return
+    raise InvalidInputError(
+        name, f"expected a URL, data URI, path, bytes or binary file object, not {type(source).__name__}"
+    )
 
 
 def encoding_size(source: object) -> int:

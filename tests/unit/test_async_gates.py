@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 import io
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from aimlapi_video import AsyncVideoClient, Completed, Job, VideoClient
+from aimlapi_video import AsyncVideoClient, Completed, InvalidInputError, Job, VideoClient
 from tests.unit.harness import KEY, PNG
 
 VIDEO = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + bytes(4000)
@@ -136,3 +137,36 @@ def test_no_more_images_are_encoded_than_can_be_sent_at_once() -> None:
     jobs = asyncio.run(main())
 
     assert ([100], 150, 150) == (counts, len(jobs), CountedImage.read_so_far)
+
+
+@pytest.mark.parametrize(
+    ("bad", "name"),
+    [({"duration": 7}, "duration"), ({"image": "no-such-image.png"}, "image"), ({"image": 42}, "image")],
+    ids=["duration", "missing file", "wrong type"],
+)
+def test_bad_input_is_refused_at_once_even_while_others_hold_every_turn(bad: dict[str, Any], name: str) -> None:
+    """With 100 create requests out, a submit with a bad argument is refused at once (as in the sync client),
+    not after waiting for a turn to encode its image."""
+    release = asyncio.Event()
+
+    async def held(request: httpx.Request) -> httpx.Response:
+        await release.wait()
+        return httpx.Response(200, json={"id": "gen-1", "status": "queued"})
+
+    async def main() -> tuple[bool, BaseException | None]:
+        async with AsyncVideoClient(KEY, transport=httpx.MockTransport(held), sleep=_no_sleep) as client:
+            busy = [asyncio.create_task(client.submit(PNG, "p")) for _ in range(100)]
+            for _ in range(20):
+                await asyncio.sleep(0)
+            arguments: dict[str, Any] = {"image": PNG, "prompt": "p", **bad}
+            refused = asyncio.create_task(client.submit(**arguments))
+            for _ in range(20):
+                await asyncio.sleep(0)
+            outcome = (refused.done(), refused.exception() if refused.done() else None)
+            release.set()
+            await asyncio.gather(*busy, refused, return_exceptions=True)
+            return outcome
+
+    done, error = asyncio.run(main())
+
+    assert (True, InvalidInputError, name) == (done, type(error), getattr(error, "name", None))
