@@ -433,5 +433,7 @@ async def _in_thread(work: Callable[..., None], *args: object) -> None:
     try:
         await asyncio.shield(running)
     except asyncio.CancelledError:
-        await asyncio.wait([running])
+        while not running.done():  # a second cancellation (a timeout, a task group's teardown) waits too
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait([running])
         raise

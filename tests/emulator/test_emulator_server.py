@@ -26,7 +26,7 @@ from aimlapi_video.testing import (
     SizedVideo,
     main,
 )
-from aimlapi_video.testing._cli import build_parser, scenario_from_args
+from aimlapi_video.testing._cli import _announce, build_parser, scenario_from_args
 from tests.cli.conftest import wait_until
 
 API = "/v2/video/generations"
@@ -338,3 +338,16 @@ def test_stop_during_a_slow_answer_closes_the_connection_without_a_500(make_body
         checking.join(30)
 
     assert [httpx.RemoteProtocolError] == outcome
+
+
+@pytest.mark.parametrize(
+    ("bound", "shown"),
+    [("http://0.0.0.0:8123", "http://127.0.0.1:8123"), ("http://[::]:8123", "http://[::1]:8123")],
+)
+def test_the_export_line_of_a_server_on_every_address_names_loopback(
+    bound: str, shown: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bound to every address (--host 0.0.0.0), the line to paste names loopback: a client refuses plain http to
+    0.0.0.0, and on this machine loopback reaches it."""
+    _announce(bound, "k")
+    assert f"export AIMLAPI_BASE_URL={shown} AIMLAPI_API_KEY=k\n" == capsys.readouterr().out

@@ -478,10 +478,14 @@ def test_the_final_fsync_waits_off_the_event_loop(mode: str, tmp_path: Path, mon
     assert (mode == "sync", mode == "sync") == (file_fsync_thread == here, dir_fsync_thread == here)
 
 
-def test_cancelling_during_a_slow_fsync_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("cancellations", [1, 2], ids=["cancelled once", "cancelled twice"])
+def test_cancelling_during_a_slow_fsync_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cancellations: int
+) -> None:
     """A task cancelled while the disk is still syncing (in a worker thread) waits for that fsync to end before
     the file is closed and removed: leaving at once closed the descriptor under the thread (EBADF, or another
-    file's fsync once the number was reused). Nothing is put in place.
+    file's fsync once the number was reused); a second cancellation (a timeout, a task group's teardown) waits
+    too. Nothing is put in place.
 
     Async only: the synchronous shell has no task to cancel (its Ctrl-C cases are above)."""
     real_fsync = os.fsync
@@ -505,8 +509,10 @@ def test_cancelling_during_a_slow_fsync_leaves_nothing(tmp_path: Path, monkeypat
             assert await asyncio.to_thread(entered.wait, 10)
             task.cancel()
             try:
-                for _ in range(5):  # the cancellation reaches the download, which must not close the file yet
+                for turn in range(10):  # each cancellation reaches the download, which must not close the file yet
                     await asyncio.sleep(0)
+                    if turn == 4 and cancellations == 2:
+                        task.cancel()
             finally:
                 release.set()
             with pytest.raises(asyncio.CancelledError):

@@ -8,6 +8,7 @@ import logging
 import shlex
 import sys
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 from ._scenario import Scenario
 from ._server import DEFAULT_API_KEY, serve
@@ -79,11 +80,18 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
     return scenario
 
 
+#: Addresses that mean "every interface", and the loopback address a client on this machine uses instead.
+_ANY_ADDRESS = {"0.0.0.0": "127.0.0.1", "::": "[::1]"}  # noqa: S104 - names compared, nothing bound here
+
+
 def _announce(base_url: str, api_key: str) -> None:
     """How to point the CLI or a program at the emulator, ready to paste: the command's output (stdout), the
     log going to stderr."""
     if sys.stdout is None:  # started with stdout closed: the log line on stderr still names the URL
         return
+    url = urlsplit(base_url)
+    if url.hostname in _ANY_ADDRESS:  # bound to every address: clients reach it on loopback (http is for that)
+        base_url = url._replace(netloc=f"{_ANY_ADDRESS[url.hostname]}:{url.port}").geturl()
     with contextlib.suppress(OSError):
         sys.stdout.write(f"export AIMLAPI_BASE_URL={base_url} AIMLAPI_API_KEY={shlex.quote(api_key)}\n")
         sys.stdout.flush()
