@@ -231,6 +231,39 @@ def test_an_output_another_unfinished_generation_is_headed_for_is_refused(
     assert is_mp4(out)
 
 
+@pytest.mark.parametrize("spelling", ["relative", "dotdot", "symlinked folder"])
+def test_the_same_output_spelled_another_way_is_refused_too(
+    cli: Cli, fake: FakeAIMLAPI, png: Path, spelling: str
+) -> None:
+    """ "clip.mp4", "sub/../clip.mp4" or "link/clip.mp4" (link -> .) all name the file the first generation is
+    headed for: each is refused, and nothing is sent."""
+    out = cli.workdir / "clip.mp4"
+    (cli.workdir / "sub").mkdir()
+    (cli.workdir / "link").symlink_to(cli.workdir)
+    given = {"relative": "clip.mp4", "dotdot": "sub/../clip.mp4", "symlinked folder": "link/clip.mp4"}[spelling]
+    Journal(cli.journal).record(
+        "gen-first", model="m", params={}, base_url=fake.base_url, status="generating", output_path=str(out)
+    )
+    before = fake.counters.post_requests
+
+    refused = cli.run(fake, "generate", str(png), "-p", PROMPT, "-o", given)
+
+    assert (2, 0) == (refused.returncode, fake.counters.post_requests - before)
+    assert "is where generation gen-first (not finished yet) will be saved" in error_line(refused)
+
+
+def test_an_unfinished_generation_on_another_server_blocks_nothing_here(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
+    """A generation left unfinished on another server (an emulator of last week) cannot be resumed from this
+    one, so it does not block this server's run to the same file."""
+    out = cli.workdir / "clip.mp4"
+    Journal(cli.journal).record(
+        "gen-elsewhere", model="m", params={}, base_url="http://127.0.0.1:9", status="queued", output_path=str(out)
+    )
+    result = cli.run(fake, "generate", str(png), "-p", PROMPT, "-o", str(out))
+    assert 0 == result.returncode, result.stderr
+    assert is_mp4(out)
+
+
 def test_a_failed_generations_output_is_free_again_whatever_status_checks_said(cli: Cli, png: Path) -> None:
     """generate fails (exit 1), then status reports it as the API says, "Error": the journal keeps "error",
     so a new generate to the same output is not refused as if the first were still on its way."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import re
 import sqlite3
 from collections.abc import Callable
@@ -48,11 +49,17 @@ def check_unclaimed(opts: Options, dest: Path | None) -> None:
     if dest is None:
         return
     from .. import InvalidInputError  # noqa: PLC0415
+    from .._config import resolve_base_url  # noqa: PLC0415
 
     try:
-        entry = opts.journal().unfinished_for(str(dest.absolute()))
+        server = resolve_base_url(opts.base_url)
+        entries = opts.journal().unfinished()
     except (OSError, ValueError, sqlite3.Error):  # an unreadable journal is reported by its own check, next
         return
+    # The same file however it is spelled (relative, "..", a symlinked folder), on this server: a generation
+    # journalled on another (an emulator, say) cannot be resumed from here, so it blocks nothing here either.
+    target = _real(dest)
+    entry = next((e for e in entries if e.base_url == server and _real(Path(e.output_path or "")) == target), None)
     if entry is not None:
         follow = follow_command("resume", entry.id, opts.base_url)
         raise InvalidInputError(
@@ -60,6 +67,11 @@ def check_unclaimed(opts: Options, dest: Path | None) -> None:
             f"{dest} is where generation {entry.id} (not finished yet) will be saved: finish it with {follow},"
             " or pass --overwrite to make another",
         )
+
+
+def _real(path: Path) -> Path:
+    """The file ``path`` names, however it is spelled: its folder's real path, and its name."""
+    return Path(os.path.realpath(path.absolute().parent)) / path.name
 
 
 def journalled_submit(

@@ -187,14 +187,13 @@ class Journal:
         rows = self._select("ORDER BY created_at DESC, rowid DESC LIMIT 1", ())
         return rows[0] if rows else None
 
-    def unfinished_for(self, output_path: str) -> Entry | None:
-        """The newest generation still on its way to ``output_path`` (not saved, not failed), or None."""
-        rows = self._select(
-            "WHERE output_path = ? AND saved = 0 AND LOWER(status) != 'error' ORDER BY created_at DESC, rowid DESC"
-            " LIMIT 1",
-            (output_path,),
+    def unfinished(self) -> list[Entry]:
+        """The generations still on their way to an output (not saved, not failed), newest first."""
+        return self._select(
+            "WHERE output_path IS NOT NULL AND saved = 0 AND LOWER(status) != 'error'"
+            " ORDER BY created_at DESC, rowid DESC",
+            (),
         )
-        return rows[0] if rows else None
 
     def entries(self, limit: int = 50) -> list[Entry]:
         """The newest entries first."""
