@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import random
-import re
 import time
 from collections.abc import Callable
 
@@ -90,7 +89,7 @@ def parse_retry_after(value: str | None, date: str | None = None, now: Callable[
     if value is None:
         return None
     text = value.strip()
-    if _SECONDS.fullmatch(text):
+    if _is_seconds(text):
         return float(text)
     when = _http_date(text)
     if when is None:
@@ -105,8 +104,12 @@ def parse_retry_after(value: str | None, date: str | None = None, now: Callable[
 _DAY = 86_400.0
 
 
-#: Delta-seconds as servers send them (a fraction tolerated); not "nan", "inf", "-1" or "²".
-_SECONDS = re.compile(r"[0-9]{1,18}(?:\.[0-9]{1,9})?")
+def _is_seconds(text: str) -> bool:
+    """Delta-seconds as servers send them (a fraction tolerated); not "nan", "inf", "-1" or "²". (No regular
+    expression: compiling one would be paid at import.)"""
+    whole, dot, fraction = text.partition(".")
+    digits = whole.isascii() and whole.isdigit() and len(whole) <= 18
+    return digits and (not dot or (fraction.isascii() and fraction.isdigit() and len(fraction) <= 9))
 
 
 def _http_date(text: str) -> float | None:
