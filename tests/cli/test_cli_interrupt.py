@@ -27,6 +27,18 @@ PROMPT = "The lady smiles"
 JOB_SECONDS = 100.0
 
 
+@contextlib.contextmanager
+def reaped(proc: subprocess.Popen[bytes]) -> Iterator[subprocess.Popen[bytes]]:
+    """``proc``, killed (and waited for) on the way out if it still runs: a failing test leaves no process."""
+    with proc:
+        try:
+            yield proc
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(TIMEOUT)
+
+
 @pytest.fixture
 def clock() -> ManualClock:
     """The emulator's clock; jobs complete once it has advanced by ``JOB_SECONDS``."""
@@ -57,15 +69,10 @@ def start_and_signal(cli: Cli, fake: FakeAIMLAPI, out: Path, signum: signal.Sign
             # Journalled, and two status checks made: the command is inside its wait loop.
             return len(cli.journal_rows()) == 1 and len(fake.jobs) == 1 and fake.jobs[0].polls >= 2
 
-        with proc:
-            try:
-                wait_until(waiting, "the generation to be journalled and polled")
-                proc.send_signal(signum)
-                code = proc.wait(TIMEOUT)
-            finally:
-                if proc.poll() is None:
-                    proc.kill()
-                    proc.wait(TIMEOUT)
+        with reaped(proc):
+            wait_until(waiting, "the generation to be journalled and polled")
+            proc.send_signal(signum)
+            code = proc.wait(TIMEOUT)
     out_text, err_text = stdout_path.read_text(encoding="utf-8"), stderr_path.read_text(encoding="utf-8")
     cli.assert_no_key(out_text + err_text)
     return code, out_text, err_text
@@ -164,19 +171,14 @@ def interrupt_during_submit(
     image = out.parent.parent / "image.png"
     stdout_path, stderr_path = cli.workdir.parent / "stdout.txt", cli.workdir.parent / "stderr.txt"
     with stdout_path.open("wb") as stdout, stderr_path.open("wb") as stderr:
-        proc = cli.popen(fake, "generate", str(image), "-p", PROMPT, "-o", str(out), stdout=stdout, stderr=stderr)
-        with proc:
-            try:
-                wait_until(lambda: fake.counters.jobs_created == 1, "the job to be created (answer pending)")
-                proc.send_signal(signum)
-                if times == 2:
-                    wait_until(lambda: "interrupt:" in stderr_path.read_text(encoding="utf-8"), "the first SIGINT")
-                    proc.send_signal(signal.SIGINT)
-                code = proc.wait(TIMEOUT)
-            finally:
-                if proc.poll() is None:
-                    proc.kill()
-                    proc.wait(TIMEOUT)
+        command = ("generate", str(image), "-p", PROMPT, "-o", str(out))
+        with reaped(cli.popen(fake, *command, stdout=stdout, stderr=stderr)) as proc:
+            wait_until(lambda: fake.counters.jobs_created == 1, "the job to be created (answer pending)")
+            proc.send_signal(signum)
+            if times == 2:
+                wait_until(lambda: "interrupt:" in stderr_path.read_text(encoding="utf-8"), "the first SIGINT")
+                proc.send_signal(signal.SIGINT)
+            code = proc.wait(TIMEOUT)
     err_text = stderr_path.read_text(encoding="utf-8")
     cli.assert_no_key(err_text)
     return code, err_text
@@ -205,23 +207,18 @@ def test_a_hang_up_under_nohup_is_ignored_as_nohup_asks(cli: Cli, slow_post: Fak
     paid POST changes nothing, and the video is saved."""
     image = out.parent.parent / "image.png"
     ignoring = ["bash", "-c", 'trap "" HUP; exec "$@"', "bash", sys.executable, "-m", "aimlapi_video"]
-    proc = subprocess.Popen(
+    started = subprocess.Popen(
         [*ignoring, "generate", str(image), "-p", PROMPT, "-o", str(out)],
         env=cli.env(slow_post),
         cwd=cli.workdir,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
     )
-    with proc:
-        try:
-            wait_until(lambda: slow_post.counters.jobs_created == 1, "the job to be created (answer pending)")
-            proc.send_signal(signal.SIGHUP)
-            code = proc.wait(TIMEOUT)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait(TIMEOUT)
+    with reaped(started) as proc:
+        wait_until(lambda: slow_post.counters.jobs_created == 1, "the job to be created (answer pending)")
+        proc.send_signal(signal.SIGHUP)
+        code = proc.wait(TIMEOUT)
     assert 0 == code
     assert is_mp4(out)
 
@@ -278,7 +275,7 @@ def test_a_second_ctrl_c_after_the_answers_head_keeps_its_id(cli: Cli, slow_post
     stderr_path = cli.workdir.parent / "stderr.txt"
     with HeadThenStall("gen-from-head") as server, stderr_path.open("wb") as stderr:
         env = {**cli.env(slow_post), "AIMLAPI_BASE_URL": server.base_url}
-        proc = subprocess.Popen(
+        started = subprocess.Popen(
             [sys.executable, "-m", "aimlapi_video", "generate", str(image), "-p", PROMPT, "-o", str(out)],
             env=env,
             cwd=cli.workdir,
@@ -286,17 +283,12 @@ def test_a_second_ctrl_c_after_the_answers_head_keeps_its_id(cli: Cli, slow_post
             stdout=subprocess.DEVNULL,
             stderr=stderr,
         )
-        with proc:
-            try:
-                wait_until(lambda: server.posts == 1, "the POST to be answered with a head")
-                proc.send_signal(signal.SIGINT)
-                wait_until(lambda: "interrupt:" in stderr_path.read_text(encoding="utf-8"), "the first SIGINT")
-                proc.send_signal(signal.SIGINT)
-                code = proc.wait(TIMEOUT)
-            finally:
-                if proc.poll() is None:
-                    proc.kill()
-                    proc.wait(TIMEOUT)
+        with reaped(started) as proc:
+            wait_until(lambda: server.posts == 1, "the POST to be answered with a head")
+            proc.send_signal(signal.SIGINT)
+            wait_until(lambda: "interrupt:" in stderr_path.read_text(encoding="utf-8"), "the first SIGINT")
+            proc.send_signal(signal.SIGINT)
+            code = proc.wait(TIMEOUT)
     last = stderr_path.read_text(encoding="utf-8").splitlines()[-1]
     assert 130 == code
     assert "generation gen-from-head was created" in last
