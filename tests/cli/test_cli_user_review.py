@@ -378,6 +378,46 @@ def test_the_cost_of_a_model_reporting_usd_is_shown_in_credits_and_usd(cli: Cli,
     assert (0, 210_000.0, 0.105) == (result.returncode, document["credits_used"], document["usd_spent"])
 
 
+def test_resume_of_a_video_already_saved_reports_what_the_journal_kept_usd_included(cli: Cli, png: Path) -> None:
+    """resume of a saved video asks nothing of the API; its --json now gives the USD the journal kept too (it
+    kept only credits, so usd_spent was null)."""
+    plan = JobPlan(usage_style=UsageStyle.USD, credits_used=210_000)
+    out = cli.workdir / "v.mp4"
+    with FakeAIMLAPI(Scenario(default_job=plan)) as fake:
+        generated = json.loads(cli.run(fake, "generate", str(png), "-p", PROMPT, "-o", str(out), "--json").stdout)
+        before = fake.counters
+        resumed = cli.run(fake, "resume", generated["id"], "--json")
+        after = fake.counters
+    document = json.loads(resumed.stdout)
+    assert (0, 210_000.0, 0.105) == (resumed.returncode, document["credits_used"], document["usd_spent"])
+    assert before == after
+
+
+def test_a_journal_made_before_usd_spent_existed_is_read_and_extended(cli: Cli, fake: FakeAIMLAPI, png: Path) -> None:
+    """A journal written by an earlier version (no usd_spent column) still lists its entries, and gains the
+    column at its first use, keeping every row."""
+    cli.journal.parent.mkdir(parents=True)
+    with sqlite3.connect(cli.journal) as conn:
+        conn.execute(
+            "CREATE TABLE generations (id TEXT PRIMARY KEY, model TEXT NOT NULL, params TEXT NOT NULL,"
+            " base_url TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL, status TEXT NOT NULL,"
+            " video_url TEXT, credits_used REAL, output_path TEXT, saved INTEGER NOT NULL DEFAULT 0, error TEXT)"
+        )
+        conn.execute(
+            "INSERT INTO generations VALUES ('gen-old', 'm', '{}', ?, '2026-01-01T00:00:00+00:00',"
+            " '2026-01-01T00:00:00+00:00', 'completed', NULL, 400000, NULL, 1, NULL)",
+            (fake.base_url,),
+        )
+    listed = json.loads(cli.run(fake, "jobs", "--json").stdout)["jobs"]
+    made = cli.run(fake, "generate", str(png), "-p", PROMPT, "-o", str(cli.workdir / "v.mp4"))
+    with sqlite3.connect(cli.journal) as conn:
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(generations)")]
+        rows = conn.execute("SELECT id FROM generations ORDER BY created_at").fetchall()
+    assert ["gen-old"] == [job["id"] for job in listed]
+    assert (0, "usd_spent") == (made.returncode, columns[-1])
+    assert ["gen-old", fake.jobs[-1].id] == [row[0] for row in rows]
+
+
 @pytest.mark.parametrize("command", [["jobs"], ["submit", "IMG", "-p", PROMPT, "--dry-run"]])
 def test_with_stdout_closed_every_printing_command_says_so(
     cli: Cli, fake: FakeAIMLAPI, png: Path, command: list[str]

@@ -329,7 +329,13 @@ def resume(
     dest = (output or saved or output_for(entry.id)).absolute()
     if entry.saved and dest == saved and dest.exists() and not overwrite:  # already done: nothing to fetch
         return summary(
-            opts, entry.id, entry.status, video_url=entry.video_url, output=str(dest), credits_used=entry.credits_used
+            opts,
+            entry.id,
+            entry.status,
+            video_url=entry.video_url,
+            output=str(dest),
+            credits_used=entry.credits_used,
+            usd_spent=entry.usd_spent,
         )
     checked = check_output(dest, overwrite)
     with opts.client() as client:

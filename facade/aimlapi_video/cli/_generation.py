@@ -225,7 +225,7 @@ def finish(
             keep(status="error", error=str(exc))
             raise
         credits = done.usage.credits_used
-        keep(status=done.status, video_url=done.video_url, credits_used=credits)
+        keep(status=done.status, video_url=done.video_url, credits_used=credits, usd_spent=done.usage.usd_spent)
         path = None
         if output is not None:
             path = client.download(done, output, overwrite=overwrite, on_progress=progress)

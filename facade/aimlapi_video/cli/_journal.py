@@ -34,13 +34,30 @@ CREATE TABLE IF NOT EXISTS generations (
     credits_used REAL,
     output_path TEXT,
     saved INTEGER NOT NULL DEFAULT 0,
-    error TEXT
+    error TEXT,
+    usd_spent REAL
 )
 """
-_COLUMNS = (
+_FIRST_COLUMNS = (
     "id, model, params, base_url, created_at, updated_at, status, video_url, credits_used, output_path, saved, error"
 )
-_UPDATABLE = frozenset({"status", "video_url", "credits_used", "output_path", "saved", "error"})
+#: Columns added since the first journals were made: added to such a journal in place (see ``_migrate``).
+_ADDED = {"usd_spent": "REAL"}
+_COLUMNS = ", ".join([_FIRST_COLUMNS, *_ADDED])
+_UPDATABLE = frozenset({"status", "video_url", "credits_used", "usd_spent", "output_path", "saved", "error"})
+
+
+def _migrate(conn: sqlite3.Connection) -> set[str]:
+    """Add the columns a journal made by an earlier version lacks; the table's columns. A journal that cannot be
+    written (read-only) keeps its columns, and is read without the new ones."""
+    found = {row[1] for row in conn.execute("PRAGMA table_info(generations)")}
+    if set(_FIRST_COLUMNS.split(", ")) <= found:  # ours (a foreign table of the same name is refused by ensure)
+        for name, kind in _ADDED.items():
+            if name not in found:
+                with contextlib.suppress(sqlite3.OperationalError):
+                    conn.execute(f"ALTER TABLE generations ADD COLUMN {name} {kind}")
+                    found.add(name)
+    return found
 
 
 def _now() -> str:
@@ -72,6 +89,7 @@ class Entry:
     output_path: str | None
     saved: bool
     error: str | None
+    usd_spent: float | None = None
 
     @property
     def prompt_summary(self) -> str:
@@ -108,6 +126,7 @@ class Journal:
                 if fresh:
                     os.chmod(self.path, 0o600)  # prompts and URLs are the user's business
                 conn.execute(_SCHEMA)
+                _migrate(conn)
                 with conn:
                     yield conn
             finally:
@@ -163,7 +182,8 @@ class Journal:
             )
 
     def update(self, generation_id: str, **fields: Any) -> None:
-        """Change some of ``status``, ``video_url``, ``credits_used``, ``output_path``, ``saved``, ``error``."""
+        """Change some of ``status``, ``video_url``, ``credits_used``, ``usd_spent``, ``output_path``, ``saved``,
+        ``error``."""
         unknown = set(fields) - _UPDATABLE
         if unknown:
             raise ValueError(f"not journal fields: {', '.join(sorted(unknown))}")
@@ -203,10 +223,12 @@ class Journal:
         if not self.path.exists():
             return []
         with self._connect() as conn:
+            found = {row[1] for row in conn.execute("PRAGMA table_info(generations)")}
+            columns = ", ".join(c if c in found else f"NULL AS {c}" for c in _COLUMNS.split(", "))
             # ``where`` is one of the fixed clauses written in this class; values are bound parameters.
-            query = f"SELECT {_COLUMNS} FROM generations {where}"  # noqa: S608
+            query = f"SELECT {columns} FROM generations {where}"  # noqa: S608
             rows = conn.execute(query, args).fetchall()
         return [
-            Entry(r[0], r[1], json.loads(r[2]), r[3], r[4], r[5], r[6], r[7], r[8], r[9], bool(r[10]), r[11])
+            Entry(r[0], r[1], json.loads(r[2]), r[3], r[4], r[5], r[6], r[7], r[8], r[9], bool(r[10]), r[11], r[12])
             for r in rows
         ]
