@@ -432,8 +432,11 @@ async def _in_thread(work: Callable[..., None], *args: object) -> None:
     running = asyncio.ensure_future(asyncio.to_thread(work, *args))
     try:
         await asyncio.shield(running)
-    except asyncio.CancelledError:
+    except asyncio.CancelledError as cancelled:
         while not running.done():  # a second cancellation (a timeout, a task group's teardown) waits too
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait([running])
+        failed = None if running.cancelled() else running.exception()  # collected: not logged as unretrieved
+        if failed is not None:
+            raise cancelled from failed
         raise

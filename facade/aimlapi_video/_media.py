@@ -391,25 +391,36 @@ def _encode_any(source: object, kind: _Kind, name: str, max_bytes: int) -> str:
 
 
 def precheck(source: object, *, name: str, max_bytes: int) -> None:
-    """What encoding ``source`` would refuse that can be told without reading it: a missing, empty or oversized
-    file, oversized bytes, a wrong type, an empty string, a malformed URL. The async client runs this before a
-    submit waits for its turn to encode, so such an error comes at once; the encoding checks everything again."""
-    if isinstance(source, str | os.PathLike) and not (isinstance(source, str) and source[:5].lower() == "data:"):
-        path = os.fspath(source)
-        if isinstance(path, str) and path and not _URL.match(path):
-            _checked_path(path, name, max_bytes)
-            return
-    if isinstance(source, bytes | bytearray | str) or callable(getattr(source, "read", None)):
-        if isinstance(source, bytes | bytearray) and len(source) > max_bytes:
-            raise _too_big(name, "bytes input", len(source), max_bytes)
-        if isinstance(source, str) and _URL.match(source):
-            _check_url(source, name)
-        if isinstance(source, str) and not source:
+    """What encoding ``source`` would refuse that can be told without reading it, in the encoder's own order and
+    words: a missing, empty or oversized file, oversized bytes, a wrong type, an empty string, a malformed URL.
+    The async client runs this before a submit waits for its turn to encode, so such an error comes at once;
+    the encoding checks everything again."""
+    if isinstance(source, str):
+        if not source:
             raise InvalidInputError(name, "empty string is neither a path nor a URL")
+        if source[:5].lower() == "data:":
+            return  # checked whole when encoded (its payload is decoded)
+        if _URL.match(source):
+            _check_url(source, name)
+            return
+        _checked_path(source, name, max_bytes)
         return
-    raise InvalidInputError(
-        name, f"expected a URL, data URI, path, bytes or binary file object, not {type(source).__name__}"
-    )
+    if isinstance(source, bytes | bytearray):
+        if len(source) > max_bytes:
+            raise _too_big(name, "bytes input", len(source), max_bytes)
+        if not source:
+            raise InvalidInputError(name, "bytes input is empty")
+        return
+    if isinstance(source, os.PathLike):
+        path = os.fspath(source)
+        if not isinstance(path, str) or not path:
+            raise InvalidInputError(name, f"path {path!r} must be a non-empty str path")
+        _checked_path(path, name, max_bytes)
+        return
+    if not callable(getattr(source, "read", None)):
+        raise InvalidInputError(
+            name, f"expected a URL, data URI, path, bytes or binary file object, not {type(source).__name__}"
+        )
 
 
 def encoding_size(source: object) -> int:

@@ -522,6 +522,37 @@ def test_cancelling_during_a_slow_fsync_leaves_nothing(
     assert (["synced its own file"], []) == (outcomes, names(tmp_path))
 
 
+def test_an_fsync_that_fails_after_a_cancellation_is_named_not_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk fails the fsync the cancelled task waited for: the cancellation goes on, with the disk's error
+    as its cause (not left for asyncio to log as never retrieved)."""
+    entered, release = threading.Event(), threading.Event()
+
+    def failing_fsync(fd: int) -> None:
+        entered.set()
+        release.wait(10)
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+
+    async def run() -> BaseException:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(Host(full()))) as http:
+            task = asyncio.create_task(download_async(http, URL, tmp_path / "v.mp4"))
+            assert await asyncio.to_thread(entered.wait, 10)
+            task.cancel()
+            await asyncio.sleep(0)
+            release.set()
+            with pytest.raises(asyncio.CancelledError) as info:
+                await task
+            return info.value
+
+    cancelled = asyncio.run(run())
+    assert isinstance(cancelled.__cause__, DownloadError)
+    assert "Input/output error" in str(cancelled.__cause__)
+    assert [] == names(tmp_path)
+
+
 class Interrupt(Sleeps):
     """Ctrl-C during the sync wait; a real cancellation of the running task during the async one."""
 
