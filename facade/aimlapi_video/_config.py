@@ -16,7 +16,7 @@ import re
 import threading
 import weakref
 from collections.abc import Generator, Mapping
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 
@@ -56,7 +56,17 @@ def resolve_base_url(base_url: str | None, environ: Mapping[str, str] = os.envir
         raise InvalidInputError(
             "base_url", f"plain http to {parts.hostname} would send the API key unencrypted; use https"
         )
-    return url
+    # One spelling per server (case, default port), as the journal compares servers as text (resume, -o checks)
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    try:
+        number = parts.port
+    except ValueError:  # not a number, or past 65535
+        raise InvalidInputError("base_url", f"{url!r} has an invalid port") from None
+    port = "" if number in (None, _DEFAULT_PORTS[parts.scheme]) else f":{number}"
+    return urlunsplit((parts.scheme, host + port, parts.path, parts.query, parts.fragment)).rstrip("/")
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def resolve_api_key(api_key: str | None, environ: Mapping[str, str] = os.environ) -> str:

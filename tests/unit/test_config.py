@@ -104,6 +104,28 @@ def test_a_base_url_with_credentials_is_refused_without_showing_them(url: str, s
     assert "sk-0123" not in str(info.value)
 
 
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("https://API.aimlapi.com:443/", "https://api.aimlapi.com"),
+        ("HTTPS://api.aimlapi.com", "https://api.aimlapi.com"),
+        ("http://LOCALHOST:80", "http://localhost"),
+        ("http://[::1]:8000", "http://[::1]:8000"),
+        ("https://api.example.com:8443/v2/", "https://api.example.com:8443/v2"),
+    ],
+)
+def test_a_server_has_one_spelling(given: str, expected: str) -> None:
+    """Case and a default port do not make another server: the journal compares servers as text (resume's
+    check, the same-output check), so one server spelled two ways must not pass for two."""
+    assert expected == resolve_base_url(given, {})
+
+
+def test_an_invalid_port_is_refused_naming_base_url() -> None:
+    with pytest.raises(InvalidInputError, match="invalid port") as info:
+        resolve_base_url("http://127.0.0.1:99999", {})
+    assert "base_url" == info.value.name
+
+
 def test_an_insecure_url_from_the_environment_is_refused_too() -> None:
     """AIMLAPI_BASE_URL gets the same checks as the argument."""
     with pytest.raises(InvalidInputError, match="unencrypted"):
