@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextvars import ContextVar
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
@@ -38,19 +36,6 @@ from ._request import DEFAULT_DURATION
 
 #: Downloads in flight at once: httpx's default pool size, which the video pool keeps.
 _VIDEO_CONNECTIONS = 100
-
-
-class _UploadSlot:
-    """A task's place among the create bodies encoded but not yet sent (``AsyncVideoClient._upload``)."""
-
-    __slots__ = ("held",)
-
-    def __init__(self) -> None:
-        self.held = True
-
-
-#: The slot the current task holds, if any: its create request gives it back once answered (``_perform``).
-_SLOT: ContextVar[_UploadSlot | None] = ContextVar("aimlapi_video_upload_slot", default=None)
 
 
 class AsyncVideoClient(ClientBase):
@@ -91,7 +76,6 @@ class AsyncVideoClient(ClientBase):
         self._timeout = http_timeout(timeout)
         self._gate = asyncio.Semaphore(LIMITS.max_connections or 100)
         self._video_gate = asyncio.Semaphore(_VIDEO_CONNECTIONS)  # downloads queue here too (see _enter_pool)
-        self._uploads = asyncio.Semaphore(LIMITS.max_connections or 100)  # see _upload
         self._closed = False
         http = httpx.AsyncClient(
             base_url=url,
@@ -172,26 +156,6 @@ class AsyncVideoClient(ClientBase):
         except TimeoutError:
             raise httpx.PoolTimeout("the wait's deadline came while queued for a connection") from None
 
-    @contextlib.asynccontextmanager
-    async def _upload(self) -> AsyncIterator[None]:
-        """A place among the create bodies encoded but not yet sent, as many as the API gate lets through: a
-        task waits here before reading and encoding its image, so 1,000 concurrent submits of a 5 MB image
-        hold 100 encoded bodies, not 1,000 (8 GB). Given back once its create request is answered, or on
-        leaving (an error before it)."""
-        await self._uploads.acquire()
-        slot = _UploadSlot()
-        token = _SLOT.set(slot)
-        try:
-            yield
-        finally:
-            _SLOT.reset(token)
-            self._give_back(slot)
-
-    def _give_back(self, slot: _UploadSlot | None) -> None:
-        if slot is not None and slot.held:
-            slot.held = False
-            self._uploads.release()
-
     async def _perform(self, action: Action) -> Any:
         from aiml_api_client.api.default import create_video_generation, get_video_generation  # noqa: PLC0415
 
@@ -204,7 +168,6 @@ class AsyncVideoClient(ClientBase):
                         return await create_video_generation.asyncio_detailed(client=self._api, body=body)
                 finally:
                     self._gate.release()
-                    self._give_back(_SLOT.get())  # answered (or failed): the next task may encode its image
             case Fetch(generation_id=generation_id):
                 started = self._settings.clock()  # a wait's deadline bounds the queueing and the call together
                 await self._enter_pool(action.time_limit)
@@ -263,10 +226,7 @@ class AsyncVideoClient(ClientBase):
         extra: Mapping[str, Any] | None = None,
     ) -> Job:
         """Create a generation and return right after the POST, with its id. Inputs are checked first."""
-        arguments = locals()
-        self._body(arguments, encoded=False)  # what can be refused at once is, before waiting for a turn
-        async with self._upload():
-            return await adrive(engine.submit(await self._encoded(arguments), self._settings), self._perform)
+        return await adrive(engine.submit(await self._encoded(locals()), self._settings), self._perform)
 
     async def get(self, generation_id: str) -> GenerationState:
         """One status check: ``Pending``, ``Completed`` or ``Failed``."""
@@ -326,8 +286,6 @@ class AsyncVideoClient(ClientBase):
         """Submit, wait and (with ``output``) download, in one call. ``on_submitted`` gets the id first."""
         arguments = locals()
         dest = self._generate_checks(arguments)
-        self._body(arguments, encoded=False)  # what can be refused at once is, before waiting for a turn
-        async with self._upload():
-            plan = self._generate_plan(arguments, dest, await self._encoded(arguments))  # the plan alone holds it
-            done, path = await adrive(plan, self._perform)
+        plan = self._generate_plan(arguments, dest, await self._encoded(arguments))  # the plan alone holds the body
+        done, path = await adrive(plan, self._perform)
         return GenerationResult(generation=done, path=path)

@@ -256,9 +256,8 @@ class ClientBase:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self._base_url!r})"
 
-    def _body(self, arguments: Mapping[str, Any], *, encoded: bool = True) -> CreateVideoGenerationRequest:
-        """The request built from a public method's ``locals()``: its request arguments, by name (with
-        ``encoded=False``, only checked: see ``build_request``).
+    def _body(self, arguments: Mapping[str, Any]) -> CreateVideoGenerationRequest:
+        """The request built from a public method's ``locals()``: its request arguments, by name.
 
         Taking them by name from the caller's frame keeps one list of request fields (``REQUEST_OPTIONS``)
         instead of repeating it in each of the four public methods that accept them.
@@ -269,7 +268,6 @@ class ClientBase:
             arguments["prompt"],
             max_image_bytes=self._max_image_bytes,
             max_audio_bytes=self._max_audio_bytes,
-            encoded=encoded,
             **options,
         )
 

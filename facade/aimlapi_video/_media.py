@@ -390,39 +390,6 @@ def _encode_any(source: object, kind: _Kind, name: str, max_bytes: int) -> str:
     return _encode(_read_chunks(read, name, what, max_bytes), kind, name, what)
 
 
-def precheck(source: object, *, name: str, max_bytes: int) -> None:
-    """What encoding ``source`` would refuse that can be told without reading it, in the encoder's own order and
-    words: a missing, empty or oversized file, oversized bytes, a wrong type, an empty string, a malformed URL.
-    The async client runs this before a submit waits for its turn to encode, so such an error comes at once;
-    the encoding checks everything again."""
-    if isinstance(source, str):
-        if not source:
-            raise InvalidInputError(name, "empty string is neither a path nor a URL")
-        if source[:5].lower() == "data:":
-            return  # checked whole when encoded (its payload is decoded)
-        if _URL.match(source):
-            _check_url(source, name)
-            return
-        _checked_path(source, name, max_bytes)
-        return
-    if isinstance(source, bytes | bytearray):
-        if len(source) > max_bytes:
-            raise _too_big(name, "bytes input", len(source), max_bytes)
-        if not source:
-            raise InvalidInputError(name, "bytes input is empty")
-        return
-    if isinstance(source, os.PathLike):
-        path = os.fspath(source)
-        if not isinstance(path, str) or not path:
-            raise InvalidInputError(name, f"path {path!r} must be a non-empty str path")
-        _checked_path(path, name, max_bytes)
-        return
-    if not callable(getattr(source, "read", None)):
-        raise InvalidInputError(
-            name, f"expected a URL, data URI, path, bytes or binary file object, not {type(source).__name__}"
-        )
-
-
 def encoding_size(source: object) -> int:
     """About how many bytes encoding ``source`` reads, found without reading it, for inputs that can be encoded
     in another thread: bytes, a path (its size on disk) and a data URI (which is checked whole).

@@ -22,7 +22,6 @@ from ._media import (
     ImageSource,
     encode_audio,
     encode_image,
-    precheck,
 )
 from ._models import Duration, Resolution, ShotType
 from ._validate import sendable
@@ -129,13 +128,10 @@ def build_request(
     extra: Mapping[str, Any] | None = None,
     max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
     max_audio_bytes: int = DEFAULT_MAX_AUDIO_BYTES,
-    encoded: bool = True,
 ) -> CreateVideoGenerationRequest:
     """Validate every argument, then encode the media; raises InvalidInputError before anything is sent.
 
-    Cheap checks run first, so a typo in ``duration`` is reported before a 10 MB image is read. With
-    ``encoded=False`` the media are only checked as far as they can be without reading them (``precheck``) and
-    the body carries no media: what the async client runs before a submit waits for its turn to encode.
+    Cheap checks run first, so a typo in ``duration`` is reported before a 10 MB image is read.
     """
     from aiml_api_client.models import (  # noqa: PLC0415  (loaded with the first request: see _choices)
         CreateVideoGenerationRequest,
@@ -161,13 +157,8 @@ def build_request(
     if audio is not None and checked_audio_flag is False:
         raise InvalidInputError("audio", "an audio track was given together with generate_audio=False")
 
-    if not encoded:
-        precheck(image, name="image", max_bytes=max_image_bytes)
-        if audio is not None:
-            precheck(audio, name="audio", max_bytes=max_audio_bytes)
-        image, audio = "", None  # nothing read, nothing encoded
     body = CreateVideoGenerationRequest(
-        image_url=encode_image(image, name="image", max_bytes=max_image_bytes) if encoded else "",
+        image_url=encode_image(image, name="image", max_bytes=max_image_bytes),
         model=MODEL,
         prompt=checked_prompt or "",
         duration=checked_duration,

@@ -7,14 +7,12 @@ Async only: the sync client is called from one thread at a time per call, with h
 from __future__ import annotations
 
 import asyncio
-import io
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from aimlapi_video import AsyncVideoClient, Completed, InvalidInputError, Job, VideoClient
+from aimlapi_video import AsyncVideoClient, Completed, Job, VideoClient
 from tests.unit.harness import KEY, PNG
 
 VIDEO = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + bytes(4000)
@@ -100,73 +98,3 @@ def test_a_download_after_close_is_refused_like_any_request(tmp_path: Path, mode
         with pytest.raises(RuntimeError, match="client has been closed"):
             asyncio.run(main())
     assert [] == list(tmp_path.iterdir())
-
-
-class CountedImage(io.BytesIO):
-    """An image given as a file object, which counts the images read (encoded) so far."""
-
-    read_so_far = 0
-
-    def read(self, size: int | None = -1, /) -> bytes:
-        if self.tell() == 0:
-            CountedImage.read_so_far += 1
-        return super().read(size)
-
-
-def test_no_more_images_are_encoded_than_can_be_sent_at_once() -> None:
-    """150 submits at once while the server holds every answer: 100 requests are out, and the 50 others wait
-    before reading and encoding their image, instead of each holding its encoded body (megabytes) meanwhile:
-    1,000 such tasks with a 5 MB image held 8 GB."""
-    release = asyncio.Event()
-    counts: list[int] = []
-
-    async def held(request: httpx.Request) -> httpx.Response:
-        await release.wait()
-        return httpx.Response(200, json={"id": "gen-1", "status": "queued"})
-
-    async def main() -> list[Job]:
-        async with AsyncVideoClient(KEY, transport=httpx.MockTransport(held), sleep=_no_sleep) as client:
-            tasks = [asyncio.create_task(client.submit(CountedImage(PNG), "p")) for _ in range(150)]
-            for _ in range(50):  # every task gets as far as it can
-                await asyncio.sleep(0)
-            counts.append(CountedImage.read_so_far)
-            release.set()
-            return await asyncio.gather(*tasks)
-
-    CountedImage.read_so_far = 0
-    jobs = asyncio.run(main())
-
-    assert ([100], 150, 150) == (counts, len(jobs), CountedImage.read_so_far)
-
-
-@pytest.mark.parametrize(
-    ("bad", "name"),
-    [({"duration": 7}, "duration"), ({"image": "no-such-image.png"}, "image"), ({"image": 42}, "image")],
-    ids=["duration", "missing file", "wrong type"],
-)
-def test_bad_input_is_refused_at_once_even_while_others_hold_every_turn(bad: dict[str, Any], name: str) -> None:
-    """With 100 create requests out, a submit with a bad argument is refused at once (as in the sync client),
-    not after waiting for a turn to encode its image."""
-    release = asyncio.Event()
-
-    async def held(request: httpx.Request) -> httpx.Response:
-        await release.wait()
-        return httpx.Response(200, json={"id": "gen-1", "status": "queued"})
-
-    async def main() -> tuple[bool, BaseException | None]:
-        async with AsyncVideoClient(KEY, transport=httpx.MockTransport(held), sleep=_no_sleep) as client:
-            busy = [asyncio.create_task(client.submit(PNG, "p")) for _ in range(100)]
-            for _ in range(20):
-                await asyncio.sleep(0)
-            arguments: dict[str, Any] = {"image": PNG, "prompt": "p", **bad}
-            refused = asyncio.create_task(client.submit(**arguments))
-            for _ in range(20):
-                await asyncio.sleep(0)
-            outcome = (refused.done(), refused.exception() if refused.done() else None)
-            release.set()
-            await asyncio.gather(*busy, refused, return_exceptions=True)
-            return outcome
-
-    done, error = asyncio.run(main())
-
-    assert (True, InvalidInputError, name) == (done, type(error), getattr(error, "name", None))

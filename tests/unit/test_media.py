@@ -23,7 +23,6 @@ from aimlapi_video._media import (
     describe_data_uri,
     encode_audio,
     encode_image,
-    precheck,
     sniff_audio_mime,
     sniff_image_mime,
 )
@@ -619,44 +618,3 @@ def test_a_data_uri_with_a_common_alias_goes_out_under_the_standard_name(
 def test_an_alias_that_does_not_match_the_bytes_is_named_as_given() -> None:
     with pytest.raises(InvalidInputError, match=r"^image: data URI declared image/jpg but holds a PNG image$"):
         encode_image(data_uri("image/jpg", PNG))
-
-
-class _PathLike(os.PathLike[str]):
-    def __init__(self, path: Any) -> None:
-        self.path = path
-
-    def __fspath__(self) -> Any:
-        return self.path
-
-
-@pytest.mark.parametrize(
-    "source",
-    [
-        "",
-        "no-such-image.png",
-        "http://",
-        "https://example.com/a.png",
-        b"",
-        bytearray(PNG),
-        42,
-        None,
-        _PathLike(""),
-        _PathLike(b"/x"),
-        _PathLike("https://example.com/a.png"),
-        _PathLike("ftp://x/y"),
-    ],
-    ids=repr,
-)
-def test_the_precheck_refuses_what_the_encoder_refuses_in_its_words(source: Any) -> None:
-    """The async client's check before a submit waits for its turn says what the encoding would say (here for
-    inputs refused, or accepted, without reading anything), so both clients word an error alike."""
-
-    def outcome(check: Callable[[], object]) -> str:
-        try:
-            check()
-        except InvalidInputError as exc:
-            return str(exc)
-        return "accepted"
-
-    expected = outcome(lambda: encode_image(source))
-    assert expected == outcome(lambda: precheck(source, name="image", max_bytes=DEFAULT_MAX_IMAGE_BYTES))
