@@ -76,7 +76,6 @@ class AsyncVideoClient(ClientBase):
         self._timeout = http_timeout(timeout)
         self._gate = asyncio.Semaphore(LIMITS.max_connections or 100)
         self._video_gate = asyncio.Semaphore(_VIDEO_CONNECTIONS)  # downloads queue here too (see _enter_pool)
-        self._closed = False
         http = httpx.AsyncClient(
             base_url=url,
             auth=auth,
@@ -127,8 +126,7 @@ class AsyncVideoClient(ClientBase):
 
     def _video(self) -> httpx.AsyncClient:
         """A separate pool with no credentials, so the key never reaches the video host."""
-        if self._closed:  # made on first use: after close() it would be a new pool that nothing closes
-            raise RuntimeError("Cannot send a request, as the client has been closed.")
+        self._check_open()
         if self._video_http is None:
             self._video_http = httpx.AsyncClient(
                 timeout=self._timeout,

@@ -93,7 +93,6 @@ class VideoClient(ClientBase):
         self._video_transport = video_transport
         self._video_lock = threading.Lock()
         self._video_http: httpx.Client | None = None
-        self._closed = False
 
     def __enter__(self) -> Self:
         return self
@@ -118,8 +117,7 @@ class VideoClient(ClientBase):
         as it is; where a proxy is configured, httpx's own transport is used, as it honours proxies.
         """
         with self._video_lock:  # threads downloading at once share one pool (close() closes it)
-            if self._closed:  # made on first use: after close() it would be a new pool that nothing closes
-                raise RuntimeError("Cannot send a request, as the client has been closed.")
+            self._check_open()
             if self._video_http is None:
                 from ._videohttp import VideoTransport, proxy_configured  # noqa: PLC0415  (at the first download)
 

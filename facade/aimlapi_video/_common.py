@@ -187,6 +187,13 @@ class ClientBase:
     _settings: Settings
     _base_url: str
     _tls_context: ssl.SSLContext | None = None
+    _closed = False
+
+    def _check_open(self) -> None:
+        """The video pool is made at the first download: after close() it would be a new pool that nothing
+        closes. Refused as httpx refuses any request on a closed client."""
+        if self._closed:
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
 
     def _verify(self, transport: object) -> ssl.SSLContext | bool:
         """One TLS context for the API and the video pools: loading the CA store costs ~20 ms per context.
