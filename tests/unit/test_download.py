@@ -478,6 +478,31 @@ def test_the_final_fsync_waits_off_the_event_loop(mode: str, tmp_path: Path, mon
     assert (mode == "sync", mode == "sync") == (file_fsync_thread == here, dir_fsync_thread == here)
 
 
+def cancel_during_fsync(
+    tmp_path: Path, entered: threading.Event, release: threading.Event, cancellations: int = 1
+) -> BaseException:
+    """Start an async download, cancel it (``cancellations`` times) once its fsync has ``entered`` a worker
+    thread, then ``release`` that fsync; the CancelledError the download ends with."""
+
+    async def run() -> BaseException:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(Host(full()))) as http:
+            task = asyncio.create_task(download_async(http, URL, tmp_path / "v.mp4"))
+            assert await asyncio.to_thread(entered.wait, 10)
+            task.cancel()
+            try:
+                for turn in range(10):  # each cancellation reaches the download, which must not close the file yet
+                    await asyncio.sleep(0)
+                    if turn == 4 and cancellations == 2:
+                        task.cancel()
+            finally:
+                release.set()
+            with pytest.raises(asyncio.CancelledError) as info:
+                await task
+            return info.value
+
+    return asyncio.run(run())
+
+
 @pytest.mark.parametrize("cancellations", [1, 2], ids=["cancelled once", "cancelled twice"])
 def test_cancelling_during_a_slow_fsync_leaves_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cancellations: int
@@ -502,23 +527,7 @@ def test_cancelling_during_a_slow_fsync_leaves_nothing(
             outcomes.append(errno.errorcode.get(exc.errno or 0, str(exc)))
 
     monkeypatch.setattr(os, "fsync", slow_fsync)
-
-    async def run() -> None:
-        async with httpx.AsyncClient(transport=httpx.MockTransport(Host(full()))) as http:
-            task = asyncio.create_task(download_async(http, URL, tmp_path / "v.mp4"))
-            assert await asyncio.to_thread(entered.wait, 10)
-            task.cancel()
-            try:
-                for turn in range(10):  # each cancellation reaches the download, which must not close the file yet
-                    await asyncio.sleep(0)
-                    if turn == 4 and cancellations == 2:
-                        task.cancel()
-            finally:
-                release.set()
-            with pytest.raises(asyncio.CancelledError):
-                await task
-
-    asyncio.run(run())
+    cancel_during_fsync(tmp_path, entered, release, cancellations)
     assert (["synced its own file"], []) == (outcomes, names(tmp_path))
 
 
@@ -535,19 +544,7 @@ def test_an_fsync_that_fails_after_a_cancellation_is_named_not_lost(
         raise OSError(errno.EIO, "Input/output error")
 
     monkeypatch.setattr(os, "fsync", failing_fsync)
-
-    async def run() -> BaseException:
-        async with httpx.AsyncClient(transport=httpx.MockTransport(Host(full()))) as http:
-            task = asyncio.create_task(download_async(http, URL, tmp_path / "v.mp4"))
-            assert await asyncio.to_thread(entered.wait, 10)
-            task.cancel()
-            await asyncio.sleep(0)
-            release.set()
-            with pytest.raises(asyncio.CancelledError) as info:
-                await task
-            return info.value
-
-    cancelled = asyncio.run(run())
+    cancelled = cancel_during_fsync(tmp_path, entered, release)
     assert isinstance(cancelled.__cause__, DownloadError)
     assert "Input/output error" in str(cancelled.__cause__)
     assert [] == names(tmp_path)
